@@ -1,0 +1,38 @@
+# Two commands a learner needs: `make lab` (the course) and `make test` (the tests).
+# Each makes .venv and installs the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NOTEBOOKS := $(sort $(wildcard lessons/*.ipynb solutions/*.ipynb))
+
+.PHONY: lab test course notebooks lint clean
+
+$(VENV)/installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+## make lab: open the lessons in JupyterLab.
+lab: $(VENV)/installed
+	$(BIN)/jupyter lab lessons/
+
+## make test: unit tests, then every lesson and solution notebook at the ci scale.
+test: $(VENV)/installed
+	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q
+	COURSE_SCALE=ci $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider $(NOTEBOOKS)
+
+## make course: run every lesson in order, headless, at the current scale.
+course: $(VENV)/installed
+	$(BIN)/python -m tools.run_course
+
+## make notebooks: re-execute every notebook from its .py twin at the cpu scale.
+notebooks: $(VENV)/installed
+	COURSE_SCALE=cpu $(BIN)/python -m tools.run_course --in-place
+
+lint: $(VENV)/installed
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf build

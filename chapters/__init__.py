@@ -1,0 +1,1 @@
+"""Importable code of the course: one package per chapter, plus `common`."""

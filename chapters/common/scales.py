@@ -1,0 +1,121 @@
+"""Run sizes for every lesson, in one place: the `ci`, `cpu` and `gpu` scales.
+
+A lesson asks for `current_scale()` and reads every size it uses from the
+returned `Scale`. `ci` runs in seconds (tests, nbval), `cpu` gives results worth
+looking at on a laptop in minutes, `gpu` gives the full results on a Colab GPU.
+The environment variable `COURSE_SCALE` overrides the default, which is `gpu`
+when TensorFlow sees a GPU and `cpu` otherwise.
+"""
+
+import dataclasses
+import os
+
+SCALE_VARIABLE = "COURSE_SCALE"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scale:
+    """Every size a lesson uses, for one scale."""
+
+    name: str
+    # Real corpus: how many training pairs to keep (None = all of them).
+    tatoeba_train_pairs: int | None
+    # Sentence pairs longer than this many tokens on either side are dropped.
+    max_tokens: int
+    # A token enters the vocabulary once it occurs this often in training data.
+    min_token_count: int
+    # Toy grammar: number of generated training and evaluation pairs.
+    toy_train_pairs: int
+    toy_eval_pairs: int
+    # Width of token embeddings.
+    embedding_dim: int
+    # Units of each recurrent layer; also the size of the context vector.
+    hidden_units: int
+    # Passes over the training data, and sentences per batch.
+    epochs: int
+    batch_size: int
+    # Test-split sentences used for BLEU and other evaluations (None = all).
+    eval_sentences: int | None
+    # Hypotheses kept by beam search.
+    beam_width: int
+
+
+SCALES = {
+    "ci": Scale(
+        name="ci",
+        tatoeba_train_pairs=2_000,
+        max_tokens=12,
+        min_token_count=1,
+        toy_train_pairs=400,
+        toy_eval_pairs=100,
+        embedding_dim=16,
+        hidden_units=32,
+        epochs=1,
+        batch_size=64,
+        eval_sentences=50,
+        beam_width=3,
+    ),
+    "cpu": Scale(
+        name="cpu",
+        tatoeba_train_pairs=None,
+        max_tokens=20,
+        min_token_count=2,
+        toy_train_pairs=20_000,
+        toy_eval_pairs=1_000,
+        embedding_dim=128,
+        hidden_units=256,
+        epochs=10,
+        batch_size=64,
+        eval_sentences=1_000,
+        beam_width=4,
+    ),
+    "gpu": Scale(
+        name="gpu",
+        tatoeba_train_pairs=None,
+        max_tokens=30,
+        min_token_count=1,
+        toy_train_pairs=100_000,
+        toy_eval_pairs=2_000,
+        embedding_dim=256,
+        hidden_units=512,
+        epochs=30,
+        batch_size=128,
+        eval_sentences=None,
+        beam_width=5,
+    ),
+}
+
+
+def gpu_available() -> bool:
+    """Whether TensorFlow sees at least one GPU."""
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def current_scale() -> Scale:
+    """The scale chosen by `COURSE_SCALE`, else `gpu` with a GPU, else `cpu`."""
+    name = os.environ.get(SCALE_VARIABLE, "").strip().lower()
+    if not name:
+        name = "gpu" if gpu_available() else "cpu"
+    if name not in SCALES:
+        raise ValueError(
+            f"{SCALE_VARIABLE} must be one of {sorted(SCALES)}. Received: {name!r}"
+        )
+    return SCALES[name]
+
+
+def set_seed(seed: int = 42, deterministic: bool = False) -> None:
+    """Seeds Python, NumPy and the backend so that runs repeat.
+
+    Args:
+        seed: the seed for every random generator.
+        deterministic: also ask TensorFlow for deterministic kernels, which CI
+            needs for identical outputs and which costs some speed.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
