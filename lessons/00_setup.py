@@ -177,7 +177,11 @@ links = np.zeros((len(pair.english_words), len(pair.chinese_words)))
 for chinese_index, english_index in pair.alignment:
     links[english_index, chinese_index] = 1.0
 axis = plots.plot_attention(
-    links, list(pair.chinese_words), list(pair.english_words), title="Gold alignment"
+    links,
+    list(pair.chinese_words),
+    list(pair.english_words),
+    title="Gold alignment",
+    colorbar=False,
 )
 plt.show()
 

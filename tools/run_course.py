@@ -11,6 +11,7 @@ key figure: the last printed line that starts with `Key figure:`.
 
 import argparse
 import pathlib
+import re
 import sys
 import time
 
@@ -22,6 +23,13 @@ from chapters.common.scales import current_scale
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 KEY_FIGURE = "Key figure:"
+# TensorFlow's C++ runtime logs to stderr before Python can silence it
+# (TF_CPP_MIN_LOG_LEVEL does not reach these lines); they say nothing about the
+# lesson, so stored outputs leave them out.
+BACKEND_LOG_LINE = re.compile(
+    r"^([IWE]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl"
+    r"|To enable the following instructions|$)"
+)
 
 
 def lesson_sources(folder: str, prefixes: list[str]) -> list[pathlib.Path]:
@@ -44,6 +52,22 @@ def key_figure(notebook: nbformat.NotebookNode) -> str:
     return found
 
 
+def drop_backend_logs(notebook: nbformat.NotebookNode) -> None:
+    """Removes TensorFlow's C++ start-up log lines from stderr outputs."""
+    for cell in notebook.cells:
+        outputs = []
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                lines = output["text"].splitlines(keepends=True)
+                kept = [line for line in lines if not BACKEND_LOG_LINE.match(line)]
+                if not kept:
+                    continue
+                output["text"] = "".join(kept)
+            outputs.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = outputs
+
+
 def run_notebook(source: pathlib.Path, target: pathlib.Path) -> float:
     """Executes the twin of `source` on a fresh kernel; writes it to `target`."""
     notebook = jupytext.read(source)
@@ -59,6 +83,7 @@ def run_notebook(source: pathlib.Path, target: pathlib.Path) -> float:
         resources={"metadata": {"path": str(source.parent)}},
     ).execute()
     elapsed = time.perf_counter() - start
+    drop_backend_logs(notebook)
     target.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(notebook, target, fmt="ipynb")
     return elapsed

@@ -38,6 +38,21 @@ class Scale:
     eval_sentences: int | None
     # Hypotheses kept by beam search.
     beam_width: int
+    # Chapter 1 task-shape models: training examples per task (corpus sentences
+    # or toy pairs), units of their recurrent layers, and passes over the data.
+    task_shape_examples: int
+    task_shape_hidden_units: int
+    task_shape_epochs: int
+    # Chapter 1 number-to-words model (1→N): passes over its 800 training numbers.
+    number_words_epochs: int
+    # Chapter 2 encoder-decoder on Tatoeba: passes over the data (its CPU budget).
+    seq2seq_epochs: int
+    # Chapter 2 length curve (toy grammar): training pairs, passes over them,
+    # longest source in English words, and the context sizes compared.
+    length_curve_train_pairs: int
+    length_curve_epochs: int
+    length_curve_max_words: int
+    length_curve_hidden_units: tuple[int, ...]
 
 
 SCALES = {
@@ -54,6 +69,15 @@ SCALES = {
         batch_size=64,
         eval_sentences=50,
         beam_width=3,
+        task_shape_examples=400,
+        task_shape_hidden_units=16,
+        task_shape_epochs=1,
+        number_words_epochs=3,
+        seq2seq_epochs=1,
+        length_curve_train_pairs=300,
+        length_curve_epochs=1,
+        length_curve_max_words=20,
+        length_curve_hidden_units=(16, 32),
     ),
     "cpu": Scale(
         name="cpu",
@@ -68,6 +92,15 @@ SCALES = {
         batch_size=64,
         eval_sentences=1_000,
         beam_width=4,
+        task_shape_examples=12_000,
+        task_shape_hidden_units=64,
+        task_shape_epochs=8,
+        number_words_epochs=80,
+        seq2seq_epochs=3,
+        length_curve_train_pairs=4_000,
+        length_curve_epochs=4,
+        length_curve_max_words=50,
+        length_curve_hidden_units=(64, 256),
     ),
     "gpu": Scale(
         name="gpu",
@@ -82,6 +115,15 @@ SCALES = {
         batch_size=128,
         eval_sentences=None,
         beam_width=5,
+        task_shape_examples=40_000,
+        task_shape_hidden_units=128,
+        task_shape_epochs=20,
+        number_words_epochs=200,
+        seq2seq_epochs=30,
+        length_curve_train_pairs=40_000,
+        length_curve_epochs=20,
+        length_curve_max_words=50,
+        length_curve_hidden_units=(128, 512),
     ),
 }
 

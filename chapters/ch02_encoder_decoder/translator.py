@@ -1,0 +1,277 @@
+"""`Translator`: sentences in, translations out, for any model that follows the
+translation model protocol below. Chapters 3 to 5 (attention RNNs, the Transformer)
+reuse it unchanged.
+
+The translation model protocol
+------------------------------
+A model only needs two methods; everything else (tokenizing, batching, padding,
+greedy decoding, beam search, detokenizing) lives here.
+
+`encode(source_ids) -> (memory, state)`
+    `source_ids` is an int32 tensor `(B, S)` of source vocabulary ids, right-padded
+    with `[PAD]` (id 0). `memory` is whatever the decoder reads at every step and
+    never changes (the context vector here; all encoder outputs and the source
+    padding mask for attention models). `state` is the decoder's initial state
+    (RNN states here; a key/value cache for a Transformer).
+
+`decode_step(token_ids, state, memory) -> (logits, state)`
+    `token_ids` `(B,)` holds the previous target token of every sentence (`[START]`
+    at the first step). Returns logits `(B, V)` over the target vocabulary for the
+    next token and the updated state.
+
+Rules that let one search serve every model:
+- `memory` and `state` are nested structures (dicts, lists, tuples) of tensors whose
+  first axis is the batch: beam search repeats them `K` times along that axis and
+  reorders the state with `tf.gather` when hypotheses swap places.
+- Every tensor in `state` keeps its shape from step to step (a cache that grows
+  must be preallocated to the length cap and indexed by a step counter kept in the
+  state), so that the compiled loop is a plain `tf.while_loop`.
+- Both methods are deterministic at inference (no dropout) and must give the same
+  results for a sentence alone or padded inside a batch.
+"""
+
+import dataclasses
+import typing
+import warnings
+
+import numpy as np
+
+from chapters.ch02_encoder_decoder import decoding
+from chapters.common.text import END, PAD_ID, UNK_ID, detokenize, tokenize
+
+METHODS = ("greedy", "beam")
+
+
+@typing.runtime_checkable
+class TranslationModel(typing.Protocol):
+    """What `Translator` needs from a model; see the module docstring."""
+
+    def encode(self, source_ids): ...
+
+    def decode_step(self, token_ids, state, memory): ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Translation:
+    """One translated sentence with the model's scores.
+
+    Attributes:
+        source: the sentence as given.
+        text: the translation, detokenized.
+        tokens: the generated target tokens, ending with `[END]` when `finished`.
+        token_log_probs: log-probability of each token in `tokens`.
+        log_prob: their sum, the model's log-probability of the output.
+        score: `log_prob / len(tokens) ** length_penalty`, what beam search ranks by.
+        finished: whether `[END]` came before the length cap.
+        source_tokens: the source tokens the model read (after any truncation).
+        unknown_source_tokens: how many of them are not in the source vocabulary.
+        truncated: whether the source was cut to `max_source_tokens`.
+    """
+
+    source: str
+    text: str
+    tokens: tuple[str, ...]
+    token_log_probs: tuple[float, ...]
+    log_prob: float
+    score: float
+    finished: bool
+    source_tokens: tuple[str, ...]
+    unknown_source_tokens: int
+    truncated: bool
+
+
+class Translator:
+    """Translates sentences with a trained model, by greedy decoding or beam search.
+
+    Args:
+        model: any object with the protocol methods `encode` and `decode_step`.
+        source_vocabulary: `chapters.common.text.Vocabulary` of the source side.
+        target_vocabulary: `Vocabulary` of the target side.
+        source_language: `"zh"` or `"en"`, how source sentences are tokenized.
+        target_language: how output tokens are joined back into text.
+        max_source_tokens: longer sources are truncated to this many tokens, with a
+            `UserWarning`; `Translation.truncated` tells which.
+        max_output_tokens: length cap of every translation, `[END]` included.
+        batch_size: sentences decoded together.
+        compiled: run searches as compiled `tf.function`s (fast); `False` runs the
+            same code eagerly, one Python-level model call per token (reference).
+
+    Bad input raises: a bare string or a non-list `TypeError`, an empty list
+    `ValueError`, a non-string item `TypeError`, an empty or blank sentence
+    `ValueError`. A sentence made only of unknown characters is still translated
+    (the model reads `[UNK]` ids); `unknown_source_tokens` reports it.
+    """
+
+    def __init__(
+        self,
+        model,
+        source_vocabulary,
+        target_vocabulary,
+        source_language="zh",
+        target_language="en",
+        max_source_tokens=50,
+        max_output_tokens=50,
+        batch_size=64,
+        compiled=True,
+    ):
+        if not isinstance(model, TranslationModel):
+            raise TypeError(
+                "model must have the methods encode(source_ids) and "
+                "decode_step(token_ids, state, memory). "
+                f"Received: model of type {type(model).__name__}"
+            )
+        for name, value in (
+            ("max_source_tokens", max_source_tokens),
+            ("max_output_tokens", max_output_tokens),
+            ("batch_size", batch_size),
+        ):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"{name} must be a positive integer. Received: {name}={value!r}"
+                )
+        self.model = model
+        self.source_vocabulary = source_vocabulary
+        self.target_vocabulary = target_vocabulary
+        self.source_language = source_language
+        self.target_language = target_language
+        self.max_source_tokens = max_source_tokens
+        self.max_output_tokens = max_output_tokens
+        self.batch_size = batch_size
+        self.compiled = compiled
+        self._searches = {}
+
+    def translate(self, sentences, method="greedy", beam_width=4, length_penalty=0.6):
+        """Translates a list of sentences; returns a list of strings.
+
+        Arguments as in `translate_with_scores`.
+        """
+        return [
+            translation.text
+            for translation in self.translate_with_scores(
+                sentences, method, beam_width, length_penalty
+            )
+        ]
+
+    def translate_with_scores(
+        self, sentences, method="greedy", beam_width=4, length_penalty=0.6
+    ):
+        """Translates a list of sentences; returns a list of `Translation`s.
+
+        Args:
+            sentences: list of non-empty strings in the source language.
+            method: `"greedy"` or `"beam"`.
+            beam_width: hypotheses kept per sentence by beam search.
+            length_penalty: `alpha` of the length-normalized score.
+        """
+        self._check_sentences(sentences)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}. Received: {method!r}")
+        if method == "beam" and (not isinstance(beam_width, int) or beam_width < 1):
+            raise ValueError(
+                f"beam_width must be a positive integer. Received: {beam_width!r}"
+            )
+        encoded = [self._encode_source(sentence) for sentence in sentences]
+        truncated = [index for index, item in enumerate(encoded) if item[2]]
+        if truncated:
+            warnings.warn(
+                f"Sentences at positions {truncated} are longer than "
+                f"max_source_tokens={self.max_source_tokens} and were truncated.",
+                UserWarning,
+                stacklevel=2,
+            )
+        search = self._search(method, beam_width, float(length_penalty))
+        # Sorting by length makes batches with little padding; masking makes the
+        # result independent of the batch, so any grouping gives the same output.
+        order = sorted(range(len(sentences)), key=lambda index: len(encoded[index][0]))
+        results = [None] * len(sentences)
+        for start in range(0, len(order), self.batch_size):
+            indices = order[start : start + self.batch_size]
+            source_ids = self._pad([encoded[index][0] for index in indices])
+            output = {
+                key: np.asarray(value) for key, value in search(source_ids).items()
+            }
+            if method == "beam":
+                output = {key: value[:, 0] for key, value in output.items()}
+            for row, index in enumerate(indices):
+                ids, source_tokens, was_truncated = encoded[index]
+                results[index] = self._translation(
+                    sentences[index], output, row, source_tokens, ids, was_truncated
+                )
+        return results
+
+    def _check_sentences(self, sentences):
+        if isinstance(sentences, str):
+            raise TypeError(
+                "sentences must be a list of strings, not a single string. "
+                f"Received: {sentences!r}; wrap it in a list: [{sentences!r}]"
+            )
+        if not isinstance(sentences, list | tuple):
+            raise TypeError(
+                "sentences must be a list of strings. "
+                f"Received: an object of type {type(sentences).__name__}"
+            )
+        if not sentences:
+            raise ValueError("sentences must not be empty. Received: []")
+        for index, sentence in enumerate(sentences):
+            if not isinstance(sentence, str):
+                raise TypeError(
+                    f"sentences[{index}] must be a string. "
+                    f"Received: {sentence!r} of type {type(sentence).__name__}"
+                )
+            if not sentence.strip():
+                raise ValueError(f"sentences[{index}] is empty. Received: {sentence!r}")
+
+    def _encode_source(self, sentence):
+        tokens = tokenize(sentence, self.source_language)
+        truncated = len(tokens) > self.max_source_tokens
+        tokens = tokens[: self.max_source_tokens]
+        return self.source_vocabulary.encode(tokens), tuple(tokens), truncated
+
+    @staticmethod
+    def _pad(id_lists):
+        source_ids = np.full(
+            (len(id_lists), max(len(ids) for ids in id_lists)), PAD_ID, np.int32
+        )
+        for row, ids in enumerate(id_lists):
+            source_ids[row, : len(ids)] = ids
+        return source_ids
+
+    def _search(self, method, beam_width, length_penalty):
+        key = (method, beam_width if method == "beam" else None, length_penalty)
+        if key not in self._searches:
+            if method == "greedy":
+                search, options = decoding.greedy_search, {}
+            else:
+                search, options = decoding.beam_search, {"beam_width": beam_width}
+            options.update(
+                max_length=self.max_output_tokens, length_penalty=length_penalty
+            )
+            if self.compiled:
+                self._searches[key] = decoding.compile_search(
+                    search, self.model, **options
+                )
+            else:
+                self._searches[key] = lambda ids, s=search, o=options: s(
+                    self.model, ids, **o
+                )
+        return self._searches[key]
+
+    def _translation(self, source, output, row, source_tokens, ids, truncated):
+        length = int(output["lengths"][row])
+        token_ids = output["tokens"][row][:length].tolist()
+        tokens = self.target_vocabulary.decode(token_ids, strip_special=False)
+        words = [token for token in tokens if token != END]
+        return Translation(
+            source=source,
+            text=detokenize(words, self.target_language),
+            tokens=tuple(tokens),
+            token_log_probs=tuple(
+                float(value) for value in output["token_log_probs"][row][:length]
+            ),
+            log_prob=float(output["scores"][row]),
+            score=float(output["normalized_scores"][row]),
+            finished=bool(output["finished"][row]),
+            source_tokens=source_tokens,
+            unknown_source_tokens=sum(1 for token_id in ids if token_id == UNK_ID),
+            truncated=truncated,
+        )

@@ -1,0 +1,383 @@
+"""Figures for the lessons: attention heatmaps with Chinese labels, training curves,
+and quality-versus-length curves.
+
+An attention heatmap (Bahdanau et al., 2015, "Neural Machine Translation by
+Jointly Learning to Align and Translate", figure 3) shows the weight each target
+token (a row) gives each source token (a column). Its labels are Chinese on one
+side, and matplotlib's default font (DejaVu Sans) has no Chinese glyphs: they
+would come out as empty boxes. `use_cjk_font` finds an installed font that has
+them and makes matplotlib use it, or warns once saying how to install one.
+
+Every function draws on an `Axes` (its own or one it is given) and returns it;
+none calls `plt.show()`, so they work under any backend, Agg included.
+"""
+
+import warnings
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager, ft2font, patches
+from matplotlib import pyplot as plt
+from matplotlib.ticker import MaxNLocator
+
+# Fonts with Chinese glyphs, best first: the Noto / Source Han families (Linux,
+# Colab after `apt-get install fonts-noto-cjk`), WenQuanYi (`fonts-wqy-*`), then
+# the fonts macOS and Windows ship. A `.ttc` collection is listed by matplotlib
+# under its first face's name, hence the JP and TC variants of Noto.
+CJK_FONT_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Noto Sans SC",
+    "Noto Serif CJK SC",
+    "Noto Serif CJK JP",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Source Han Sans",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Heiti TC",
+    "STHeiti",
+    "SimHei",
+    "Microsoft YaHei",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Droid Sans Fallback",
+    "Arial Unicode MS",
+)
+# A font counts as Chinese-capable when it has all of these.
+PROBE_CHARACTERS = "我爱你中文。"
+INSTALL_HINT = (
+    "No installed font has Chinese characters, so Chinese labels will show as "
+    "empty boxes. On Debian, Ubuntu or Colab run `apt-get install -y "
+    "fonts-noto-cjk` (or `fonts-wqy-microhei`), then plot again; macOS and "
+    "Windows ship one (PingFang SC, Microsoft YaHei)."
+)
+
+# Found once per process; a miss is looked up again, so that a font installed
+# while the kernel runs is picked up by the next plot.
+_found_family: str | None = None
+_coverage_by_path: dict[str, bool] = {}
+_warned_missing_font = False
+
+
+def font_covers(path: str, characters: str) -> bool:
+    """Whether the font file at `path` has a glyph for every one of `characters`."""
+    try:
+        charmap = ft2font.FT2Font(path).get_charmap()
+    except (OSError, RuntimeError):
+        return False
+    return all(ord(character) in charmap for character in characters)
+
+
+def _covers_chinese(path: str) -> bool:
+    if path not in _coverage_by_path:
+        _coverage_by_path[path] = font_covers(path, PROBE_CHARACTERS)
+    return _coverage_by_path[path]
+
+
+def _register_new_system_fonts() -> None:
+    # matplotlib caches its font list on first use, so a font installed after
+    # that (the usual case in Colab) is unknown to it until registered.
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+
+
+def find_cjk_font() -> str | None:
+    """The family name of an installed font with Chinese glyphs, or None.
+
+    Known Chinese font families come first (see `CJK_FONT_FAMILIES`); failing
+    those, any installed font whose character map has Chinese characters.
+    """
+    global _found_family
+    if _found_family is not None:
+        return _found_family
+    _register_new_system_fonts()
+    path_by_family = {}
+    for entry in font_manager.fontManager.ttflist:
+        path_by_family.setdefault(entry.name, entry.fname)
+    preferred = [name for name in CJK_FONT_FAMILIES if name in path_by_family]
+    others = sorted(set(path_by_family) - set(preferred))
+    for family in preferred + others:
+        if _covers_chinese(path_by_family[family]):
+            _found_family = family
+            return family
+    return None
+
+
+def use_cjk_font() -> str:
+    """Make matplotlib draw text with a font that has Chinese glyphs.
+
+    Puts the font from `find_cjk_font` first in `rcParams["font.family"]`; the
+    families already there stay behind it, for any glyph it lacks. When no
+    such font is installed, warns once with install instructions.
+
+    Returns:
+        The family now drawing text: the Chinese font, or matplotlib's default
+        when there is none.
+    """
+    global _warned_missing_font
+    family = find_cjk_font()
+    if family is None:
+        if not _warned_missing_font:
+            warnings.warn(INSTALL_HINT, UserWarning, stacklevel=2)
+            _warned_missing_font = True
+        return font_manager.FontProperties().get_name()
+    families = matplotlib.rcParams["font.family"]
+    matplotlib.rcParams["font.family"] = [family] + [
+        name for name in families if name != family
+    ]
+    return family
+
+
+def _new_axes(figsize):
+    # pyplot (rather than a bare Figure) registers the figure, so a notebook
+    # shows it when the cell ends.
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _as_tokens(tokens, argument: str) -> list[str]:
+    if hasattr(tokens, "numpy"):
+        tokens = tokens.numpy()
+    if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+        raise TypeError(
+            f"{argument} must be a list of tokens (tokenize the sentence first). "
+            f"Received: {argument}={tokens!r}"
+        )
+    tokens = list(tokens)
+    for index, token in enumerate(tokens):
+        if isinstance(token, bytes):
+            # TensorFlow hands strings over as UTF-8 bytes.
+            tokens[index] = token.decode("utf-8")
+        elif not isinstance(token, str):
+            raise TypeError(
+                f"{argument}[{index}] must be a string token (decode ids with the "
+                f"vocabulary first). Received: {type(token).__name__} {token!r}"
+            )
+    return tokens
+
+
+def _check_weights(weights, source_tokens, target_tokens) -> np.ndarray:
+    weights = np.asarray(weights, dtype="float64")
+    if weights.ndim != 2:
+        raise ValueError(
+            "weights must have rank 2, (T, S): one row per target token, one "
+            "column per source token. Pick one sentence (and one head), e.g. "
+            f"weights[0]. Received: weights with shape {weights.shape}"
+        )
+    rows, columns = weights.shape
+    if weights.size == 0:
+        raise ValueError(f"weights is empty. Received: shape {weights.shape}")
+    if (rows, columns) == (len(target_tokens), len(source_tokens)):
+        return weights
+    message = (
+        f"weights has shape {weights.shape}, so it needs {rows} target tokens "
+        f"(rows) and {columns} source tokens (columns). Received: "
+        f"{len(target_tokens)} target tokens and {len(source_tokens)} source tokens."
+    )
+    if (columns, rows) == (len(target_tokens), len(source_tokens)):
+        message += " The weights look transposed: rows are target tokens."
+    raise ValueError(message)
+
+
+def _draw_alignment(ax, alignment, shape) -> None:
+    rows, columns = shape
+    for link in alignment:
+        if (
+            len(link) != 2
+            or not all(isinstance(index, (int, np.integer)) for index in link)
+            or not (0 <= link[0] < rows and 0 <= link[1] < columns)
+        ):
+            raise ValueError(
+                "alignment must hold (target_index, source_index) pairs inside "
+                f"the weights' shape {shape}. Received the link {link!r}"
+            )
+        target_index, source_index = link
+        ax.add_patch(
+            patches.Rectangle(
+                (source_index - 0.5, target_index - 0.5),
+                1,
+                1,
+                fill=False,
+                edgecolor="red",
+                linewidth=2,
+            )
+        )
+    legend_handle = patches.Patch(
+        fill=False, edgecolor="red", linewidth=2, label="gold alignment"
+    )
+    ax.legend(
+        handles=[legend_handle],
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        fontsize="small",
+        borderaxespad=0.2,
+    )
+
+
+def plot_attention(
+    weights,
+    source_tokens,
+    target_tokens,
+    ax=None,
+    title=None,
+    alignment=None,
+    colorbar=True,
+    cmap="viridis",
+):
+    """Draw attention weights as a heatmap labelled with the tokens.
+
+    Args:
+        weights: Attention weights of one sentence, `(T, S)`: row `t` holds the
+            weights target token `t` gives the source tokens.
+        source_tokens: The `S` source tokens, the column labels (rotated).
+        target_tokens: The `T` target tokens, the row labels.
+        ax: The matplotlib `Axes` to draw on; a new figure when None.
+        title: Optional title.
+        alignment: Optional gold links `(target_index, source_index)`, each
+            outlined by a red box. The toy corpus gives links as
+            `(chinese_index, english_index)`: swap them when the source is
+            Chinese.
+        colorbar: Whether to add a colorbar beside the heatmap.
+        cmap: The matplotlib colormap.
+
+    Returns:
+        The `Axes` drawn on.
+    """
+    source_tokens = _as_tokens(source_tokens, "source_tokens")
+    target_tokens = _as_tokens(target_tokens, "target_tokens")
+    weights = _check_weights(weights, source_tokens, target_tokens)
+    use_cjk_font()
+    # Labels of an `Axes` made before `use_cjk_font` keep the old font unless
+    # the family is given explicitly.
+    font = {"fontfamily": matplotlib.rcParams["font.family"]}
+    rows, columns = weights.shape
+    if ax is None:
+        ax = _new_axes((min(2.5 + 0.45 * columns, 20), min(1.5 + 0.4 * rows, 20)))
+    # Softmax weights share one 0-to-1 scale, so heatmaps can be compared; raw
+    # scores keep matplotlib's automatic range.
+    if 0.0 <= weights.min() and weights.max() <= 1.0:
+        vmin, vmax = 0.0, 1.0
+    else:
+        vmin = vmax = None
+    image = ax.imshow(weights, cmap=cmap, vmin=vmin, vmax=vmax)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="attention weight")
+    ax.set_xticks(
+        range(columns),
+        labels=source_tokens,
+        rotation=45,
+        ha="right",
+        rotation_mode="anchor",
+        **font,
+    )
+    ax.set_yticks(range(rows), labels=target_tokens, **font)
+    ax.set_xlabel("source")
+    ax.set_ylabel("target")
+    if alignment is not None:
+        _draw_alignment(ax, alignment, weights.shape)
+    if title is not None:
+        ax.set_title(title, loc="left", **font)
+    return ax
+
+
+def plot_history(history, metrics=("loss",), ax=None, title=None):
+    """Plot training (solid) and validation (dashed) curves of named metrics.
+
+    Args:
+        history: The `keras.callbacks.History` that `model.fit` returns, or its
+            `.history` dict (metric name -> one value per epoch).
+        metrics: Metric names, e.g. `("loss",)` or `("masked_accuracy",)`; the
+            validation curve `val_<name>` is drawn when present.
+        ax: The `Axes` to draw on; a new figure when None.
+        title: Optional title.
+
+    Returns:
+        The `Axes` drawn on.
+    """
+    values_by_name = getattr(history, "history", history)
+    if not isinstance(values_by_name, dict):
+        raise TypeError(
+            "history must be a keras History or a dict of metric values. "
+            f"Received: {type(history).__name__}"
+        )
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    if not metrics:
+        raise ValueError("metrics must name at least one metric. Received: ()")
+    for name in metrics:
+        if name not in values_by_name or len(values_by_name[name]) == 0:
+            raise ValueError(
+                f"history has no values for {name!r}. It has: {sorted(values_by_name)}"
+            )
+    if ax is None:
+        ax = _new_axes((6, 4))
+    for name in metrics:
+        values = values_by_name[name]
+        epochs = range(1, len(values) + 1)
+        (line,) = ax.plot(epochs, values, marker="o", label=f"training {name}")
+        validation = values_by_name.get(f"val_{name}")
+        if validation:
+            ax.plot(
+                range(1, len(validation) + 1),
+                validation,
+                marker="o",
+                linestyle="--",
+                color=line.get_color(),
+                label=f"validation {name}",
+            )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metrics[0] if len(metrics) == 1 else "value")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_length_curve(
+    lengths, scores, label, ax=None, xlabel="source length (tokens)", ylabel="BLEU"
+):
+    """Plot a quality-versus-length curve; call again on the same `ax` per model.
+
+    Args:
+        lengths: Source lengths (or bucket centres), one per point.
+        scores: The score at each length (e.g. BLEU of that length bucket); NaN
+            leaves a gap for an empty bucket.
+        label: The legend entry, e.g. the model's name.
+        ax: The `Axes` to draw on; a new figure when None.
+        xlabel: Label of the x axis.
+        ylabel: Label of the y axis.
+
+    Returns:
+        The `Axes` drawn on.
+    """
+    lengths = np.asarray(lengths, dtype="float64")
+    scores = np.asarray(scores, dtype="float64")
+    if lengths.ndim != 1 or scores.ndim != 1 or len(lengths) != len(scores):
+        raise ValueError(
+            "lengths and scores must be flat sequences of the same size. "
+            f"Received: lengths with shape {lengths.shape} and scores with shape "
+            f"{scores.shape}"
+        )
+    if len(lengths) == 0:
+        raise ValueError("lengths and scores are empty: there is nothing to plot.")
+    if ax is None:
+        ax = _new_axes((6, 4))
+    order = np.argsort(lengths, kind="stable")
+    ax.plot(lengths[order], scores[order], marker="o", label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax

@@ -1,0 +1,607 @@
+"""A toy English<->Chinese grammar: sentence pairs with gold word alignments.
+
+The course's offline data set. Sentences are built from the lexicon in
+`toy_lexicon` and differ in word order the way the two languages do: Chinese puts
+time and place before the verb (我昨天在学校吃了苹果 / I ate apples at school
+yesterday), modifiers before the noun with 的 (我喜欢的书 / the book that I
+like), asks yes/no questions with a final 吗 and leaves question words in place
+(你吃了什么 / What did you eat). Clauses are coordinated and nouns get relative
+clauses until a sentence reaches the length asked for, so one generator serves
+short sentences and the 50-word ones that break an encoder-decoder without
+attention. The same seed always gives the same pairs.
+
+Alignment convention: `ToyPair.alignment` links Chinese word i to English word j
+as `(i, j)`. Words that translate each other are linked; a multi-word entry
+(last week / 上周, Li Lei / 李雷, look for / 找) links every word to every word.
+Grammatical words are linked to the English words that carry the same meaning:
+
+- a numeral or demonstrative and its measure word to the English determiner
+  (一本 / a, 三个 / three, 这本 / this); 我的 to my;
+- 的 after a relative clause to who/that, 的 after a long adjective to it;
+- 了 to the word that carries past tense (ate, or did in "Did you eat");
+- 吗 to the auxiliary English moves to the front (Do, Does, Did, Will, Is);
+- 不 and 没 to not and to the do/does/did that exists only to carry it; 会 to
+  will; 很 to the copula of an adjective (is in "the tea is hot");
+- 在 to at/in/on, 在哪里 to where, 什么/谁 to what/who, 和 to and,
+  但是/所以/然后/因为 to but/so/and then/because, punctuation to punctuation.
+
+Words with no counterpart stay unaligned: English "the", "and" between clauses
+(Chinese uses only a comma), "be" after will, do/does in a what/where question;
+Chinese 所以 and its comma in 因为……，所以…… .
+"""
+
+import dataclasses
+import functools
+import random
+
+from chapters.common import toy_lexicon as lexicon
+from chapters.common.toy_lexicon import (
+    Adjective,
+    Name,
+    Noun,
+    Place,
+    Pronoun,
+    Time,
+    Verb,
+)
+
+SHORTEST_SENTENCE = 3  # "I slept." / 我睡觉了。
+MOODS = ("statement", "yes-no", "what", "where")
+TENSES = ("present", "past", "future")
+CONNECTIVES = ("and", "but", "so", "and then", "because")
+_MAX_DEPTH = 2  # A relative clause may hold one more, not deeper.
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyPair:
+    """One English sentence, its Chinese translation and their word alignment."""
+
+    english_words: tuple[str, ...]
+    chinese_words: tuple[str, ...]
+    alignment: tuple[tuple[int, int], ...]  # (chinese_word_index, english_word_index)
+
+    @property
+    def english(self) -> str:
+        # Punctuation attaches to the word before it: "I like apples."
+        words = [word if word in ".,?" else f" {word}" for word in self.english_words]
+        return "".join(words).strip()
+
+    @property
+    def chinese(self) -> str:
+        return "".join(self.chinese_words)
+
+    def chinese_characters(self) -> tuple[str, ...]:
+        return tuple(character for word in self.chinese_words for character in word)
+
+    def character_alignment(self) -> tuple[tuple[int, int], ...]:
+        """`alignment` per Chinese character: each inherits its word's links."""
+        starts = [0]
+        for word in self.chinese_words:
+            starts.append(starts[-1] + len(word))
+        return tuple(
+            (starts[chinese] + offset, english)
+            for chinese, english in self.alignment
+            for offset in range(len(self.chinese_words[chinese]))
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class NounPhrase:
+    head: Noun | Pronoun | Name
+    plural: bool = False
+    # "", or a key of lexicon.DETERMINERS: "the", "a", "three", "this", "my", ...
+    determiner: str = ""
+    adjective: Adjective | None = None
+    relative: "Clause | None" = None  # "the book that I like"
+    conjunct: "NounPhrase | None" = None  # "apples and bananas"
+
+
+@dataclasses.dataclass(frozen=True)
+class Clause:
+    # None only in a relative clause whose subject is the noun it modifies.
+    subject: NounPhrase | None
+    predicate: Verb | Adjective  # An adjective means "to be": the tea is hot.
+    # None for an intransitive verb, a what/who question and a relative clause
+    # whose object is the noun it modifies.
+    object: NounPhrase | None = None
+    tense: str = "present"
+    time: Time | None = None
+    place: Place | None = None
+    negated: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Sentence:
+    clauses: tuple[Clause, ...]
+    connectives: tuple[str, ...] = ()  # One of CONNECTIVES between two clauses.
+    mood: str = "statement"  # One of MOODS; a question has a single clause.
+
+
+# Rendering. A word travels with a link object; an English and a Chinese word
+# holding the same link are aligned, so phrases can be reordered freely.
+@dataclasses.dataclass
+class _Words:
+    english: list[tuple[str, object]]
+    chinese: list[tuple[str, object]]
+
+
+def _words(english: str = "", chinese: str = "", link: object = None) -> _Words:
+    """Words that translate each other as a block; either side may be empty."""
+    link = object() if link is None else link
+    return _Words(
+        [(word, link) for word in english.split()],
+        [(word, link) for word in chinese.split()],
+    )
+
+
+def _concat(*parts: _Words) -> _Words:
+    """Parts in the same order in both languages."""
+    return _Words(
+        [word for part in parts for word in part.english],
+        [word for part in parts for word in part.chinese],
+    )
+
+
+def _arrange(parts: dict[str, _Words], english: str, chinese: str) -> _Words:
+    """Parts in each language's own order, given as space-separated part names."""
+    english_parts = [parts[name].english for name in english.split() if name in parts]
+    chinese_parts = [parts[name].chinese for name in chinese.split() if name in parts]
+    return _Words(sum(english_parts, []), sum(chinese_parts, []))
+
+
+# The word-order difference itself: English keeps time and place after the
+# verb, moves auxiliaries and question words to the front and puts relative
+# clauses after their noun; Chinese does none of these.
+_ENGLISH = "subject auxiliary verb object place time"
+_CHINESE = "subject time auxiliary place verb object"
+_ORDERS = {
+    "statement": (_ENGLISH, _CHINESE),
+    "relative": ("relative " + _ENGLISH, _CHINESE + " relative"),
+    "yes-no": ("auxiliary subject verb object place time", _CHINESE + " particle"),
+    "what": ("object auxiliary subject verb place time", _CHINESE),
+    "where": ("place auxiliary subject verb object time", _CHINESE),
+}
+_COPULAS = {
+    "present": {"1s": "am", "3s": "is", "pl": "are"},
+    "past": {"1s": "was", "3s": "was", "pl": "were"},
+}
+
+
+def _agreement(phrase: NounPhrase) -> str:
+    if phrase.conjunct is not None:
+        return "pl"
+    if isinstance(phrase.head, Pronoun):
+        return phrase.head.agreement
+    return "pl" if phrase.plural else "3s"
+
+
+def _render_noun_phrase(phrase: NounPhrase, role: str) -> _Words:
+    head = phrase.head
+    if isinstance(head, Pronoun):
+        words = _words(head.subject if role == "subject" else head.object, head.chinese)
+    elif isinstance(head, Name):
+        words = _words(head.english, head.chinese)
+    else:
+        english = head.plural if phrase.plural else head.singular
+        parts = {"noun": _words(english, head.chinese)}
+        if phrase.adjective is not None:
+            chinese = phrase.adjective.chinese
+            modifier = f"{chinese} 的" if len(chinese) > 1 else chinese
+            parts["adjective"] = _words(phrase.adjective.english, modifier)
+        if phrase.determiner:
+            following = phrase.adjective.english if phrase.adjective else english
+            vowel = phrase.determiner == "a" and following[0] in "aeiou"
+            chinese = lexicon.DETERMINERS[phrase.determiner].format(
+                measure=head.measure
+            )
+            parts["determiner"] = _words("an" if vowel else phrase.determiner, chinese)
+        if phrase.relative is not None:
+            pronoun = "who" if head.category == "person" else "that"
+            agreement = "pl" if phrase.plural else "3s"
+            relative = _render_clause(phrase.relative, "relative", pronoun, agreement)
+            parts["relative"] = relative
+        words = _arrange(
+            parts,
+            "determiner adjective noun relative",
+            "relative determiner adjective noun",
+        )
+    if phrase.conjunct is None:
+        return words
+    return _concat(
+        words, _words("and", "和"), _render_noun_phrase(phrase.conjunct, role)
+    )
+
+
+def _render_predicate(clause: Clause, mood: str, agreement: str) -> dict[str, _Words]:
+    """The auxiliary, verb and question-particle parts of a clause."""
+    predicate, tense, negated = clause.predicate, clause.tense, clause.negated
+    is_verb = isinstance(predicate, Verb)
+    fronted = mood in ("yes-no", "what", "where")
+    auxiliary, negation, meaning = object(), object(), object()
+    english_auxiliary, chinese_auxiliary = [], []
+    if tense == "future":
+        # will -> 会 and not -> 不 cross over: "will not eat" is 不会吃.
+        english_auxiliary = [("will", auxiliary)]
+        chinese_auxiliary = [("会", auxiliary)]
+        if negated:
+            english_auxiliary.append(("not", negation))
+            chinese_auxiliary.insert(0, ("不", negation))
+    else:
+        if is_verb and (negated or fronted):
+            do = "did" if tense == "past" else "does" if agreement == "3s" else "do"
+            english_auxiliary = [(do, auxiliary)]
+        elif not is_verb:
+            english_auxiliary = [(_COPULAS[tense][agreement], auxiliary)]
+        if negated:
+            english_auxiliary.append(("not", auxiliary))
+            negator = "没" if is_verb and tense == "past" else "不"
+            chinese_auxiliary = [(negator, auxiliary)]
+        elif not is_verb and not fronted:
+            chinese_auxiliary = [("很", auxiliary)]
+    if is_verb:
+        if english_auxiliary:
+            form = predicate.base
+        elif tense == "past":
+            form = predicate.past
+        else:
+            form = predicate.third if agreement == "3s" else predicate.base
+        verb = _words(form, predicate.chinese, meaning)
+        if tense == "past" and not negated and mood != "relative":
+            verb.chinese.append(("了", auxiliary if english_auxiliary else meaning))
+    else:
+        be = _words("be" if tense == "future" else "")
+        verb = _concat(be, _words(predicate.english, predicate.chinese, meaning))
+    particle = _words(chinese="吗", link=auxiliary) if mood == "yes-no" else _words()
+    return {
+        "auxiliary": _Words(english_auxiliary, chinese_auxiliary),
+        "verb": verb,
+        "particle": particle,
+    }
+
+
+def _render_clause(
+    clause: Clause, mood: str, relative: str = "", agreement: str = "3s"
+) -> _Words:
+    """A clause in `mood`; `relative` and `agreement` serve relative clauses."""
+    if clause.subject is not None:
+        agreement = _agreement(clause.subject)
+    parts = _render_predicate(clause, mood, agreement)
+    if clause.subject is not None:
+        parts["subject"] = _render_noun_phrase(clause.subject, "subject")
+    if clause.object is not None:
+        parts["object"] = _render_noun_phrase(clause.object, "object")
+    elif mood == "what":
+        who = clause.predicate.objects == lexicon.PERSON
+        parts["object"] = _words("who", "谁") if who else _words("what", "什么")
+    if clause.time is not None:
+        parts["time"] = _words(clause.time.english, clause.time.chinese)
+    place = clause.place
+    if place is not None:
+        parts["place"] = _concat(
+            _words(place.preposition, "在"),
+            _words(place.article),
+            _words(place.noun, place.chinese),
+        )
+    elif mood == "where":
+        parts["place"] = _words("where", "在 哪里")
+    if mood == "relative":
+        parts["relative"] = _words(relative, "的")
+    return _arrange(parts, *_ORDERS[mood])
+
+
+def _join(left: _Words, connective: str, right: _Words) -> _Words:
+    if connective == "because":
+        # 因为 B，所以 A: the cause comes first in Chinese.
+        parts = {"left": left, "right": right, "so": _words(chinese="， 所以")}
+        parts["because"] = _words("because", "因为")
+        return _arrange(parts, "left because right", "because right so left")
+    comma = _words(",", "，")
+    if connective == "and":
+        return _concat(left, comma, _words("and"), right)
+    chinese = {"but": "但是", "so": "所以", "and then": "然后"}[connective]
+    return _concat(left, comma, _words(connective, chinese), right)
+
+
+def render(sentence: Sentence) -> ToyPair:
+    """The English and Chinese words of `sentence` and their alignment."""
+    clauses, connectives, mood = sentence.clauses, sentence.connectives, sentence.mood
+    if mood not in MOODS or len(connectives) != len(clauses) - 1:
+        raise ValueError(
+            f"A sentence needs a mood in {MOODS} and one connective between two "
+            f"clauses. Received: mood={mood!r}, {len(clauses)} clauses, "
+            f"connectives={connectives!r}"
+        )
+    if mood != "statement" and len(clauses) > 1:
+        raise ValueError(f"A question has one clause. Received: {len(clauses)}")
+    words = _render_clause(clauses[0], mood)
+    for connective, clause in zip(connectives, clauses[1:], strict=True):
+        if connective not in CONNECTIVES:
+            raise ValueError(
+                f"connective must be in {CONNECTIVES}. Received: {connective!r}"
+            )
+        words = _join(words, connective, _render_clause(clause, "statement"))
+    words = _concat(
+        words, _words(".", "。") if mood == "statement" else _words("?", "？")
+    )
+    english = [word for word, _ in words.english]
+    english[0] = english[0][0].upper() + english[0][1:]
+    positions = {}
+    for index, (_, link) in enumerate(words.english):
+        positions.setdefault(link, []).append(index)
+    alignment = tuple(
+        (chinese, english_index)
+        for chinese, (_, link) in enumerate(words.chinese)
+        for english_index in positions.get(link, ())
+    )
+    return ToyPair(tuple(english), tuple(word for word, _ in words.chinese), alignment)
+
+
+# Generation: a random clause grows, one expansion at a time, while its English
+# stays within a budget of words; a sentence adds clauses up to its target length.
+_PRONOUNS = tuple(lexicon.PRONOUNS.values())
+_NAMES = tuple(lexicon.NAMES.values())
+_VERBS = tuple(lexicon.VERBS.values())
+_ADJECTIVES = tuple(lexicon.ADJECTIVES.values())
+_PLACES = tuple(lexicon.PLACES.values())
+
+
+@functools.cache
+def _nouns(categories: tuple[str, ...]) -> tuple[Noun, ...]:
+    return tuple(noun for noun in lexicon.NOUNS.values() if noun.category in categories)
+
+
+def _noun_phrase(rng, categories, exclude=None, pronouns=True) -> NounPhrase:
+    """A short noun phrase whose head fits `categories` and is not `exclude`."""
+    head = exclude
+    while head == exclude:
+        draw = rng.random() if "person" in categories else 1.0
+        if draw < 0.25 and pronouns:
+            head = rng.choice(_PRONOUNS)
+        elif draw < 0.45:
+            head = rng.choice(_NAMES)
+        else:
+            head = rng.choice(_nouns(categories))
+    if not isinstance(head, Noun):
+        return NounPhrase(head)
+    plural = head.plural is not None and rng.random() < 0.5
+    # A singular countable noun needs a determiner in English: "the book".
+    return NounPhrase(head, plural, "" if plural or head.plural is None else "the")
+
+
+def _relative_clause(rng, noun: Noun, room: int, depth: int) -> Clause | None:
+    """A relative clause about `noun` of at most `room` words, or None."""
+    if noun.category in lexicon.ANIMATE and rng.random() < 0.5:
+        verb = rng.choice([verb for verb in _VERBS if noun.category in verb.subjects])
+        objects = _noun_phrase(rng, verb.objects, noun) if verb.objects else None
+        clause = Clause(None, verb, objects)
+    else:
+        verb = rng.choice([verb for verb in _VERBS if noun.category in verb.objects])
+        clause = Clause(_noun_phrase(rng, verb.subjects, noun), verb)
+    if not verb.stative:
+        clause = dataclasses.replace(clause, tense=rng.choice(("present", "past")))
+    length = _clause_length(clause, "relative")
+    if length > room:
+        return None
+    return _grow(rng, clause, rng.randint(length, min(room, 14)), "relative", depth)
+
+
+def _expand_noun_phrase(rng, phrase, room, depth, conjunct=True) -> NounPhrase | None:
+    """`phrase` with one more determiner, modifier or conjunct, or None."""
+    head, options = phrase.head, []
+    if conjunct and not isinstance(head, Pronoun):
+        options.append("conjunct" if phrase.conjunct is None else "inside conjunct")
+    if isinstance(head, Noun):
+        options.append("determiner")
+        options += ["adjective"] if phrase.adjective is None else []
+        # "my book that I like" reads oddly: possessives take no relative clause.
+        if phrase.relative is None and phrase.determiner not in lexicon.POSSESSIVES:
+            options += ["relative"] if depth < _MAX_DEPTH else []
+    option = rng.choice(options) if options else None
+    if option == "conjunct":
+        other = _noun_phrase(rng, (_category(head),), head, pronouns=False)
+        return dataclasses.replace(phrase, conjunct=other)
+    if option == "inside conjunct":
+        other = _expand_noun_phrase(rng, phrase.conjunct, room, depth, conjunct=False)
+        return other and dataclasses.replace(phrase, conjunct=other)
+    if option == "determiner":
+        if head.plural is None:
+            determiners = lexicon.UNCOUNTABLE_DETERMINERS
+        elif phrase.plural:
+            determiners = lexicon.PLURAL_DETERMINERS
+        else:
+            determiners = lexicon.SINGULAR_DETERMINERS
+        determiner = rng.choice(determiners)
+        if phrase.relative is not None and determiner in lexicon.POSSESSIVES:
+            return None
+        return dataclasses.replace(phrase, determiner=determiner)
+    if option == "adjective":
+        adjectives = [adj for adj in _ADJECTIVES if head.category in adj.categories]
+        return dataclasses.replace(phrase, adjective=rng.choice(adjectives))
+    if option == "relative":
+        relative = _relative_clause(rng, head, room, depth + 1)
+        return relative and dataclasses.replace(phrase, relative=relative)
+    return None
+
+
+def _category(head: Noun | Pronoun | Name) -> str:
+    return head.category if isinstance(head, Noun) else "person"
+
+
+def _random_clause(rng, mood: str) -> Clause:
+    """A minimal clause that can be asked in `mood`."""
+    if mood in ("statement", "yes-no") and rng.random() < 0.15:
+        adjective = rng.choice(_ADJECTIVES)
+        subject = _noun_phrase(rng, adjective.categories)
+        # Only people and animals change over time: "he was busy yesterday".
+        animate = _category(subject.head) in lexicon.ANIMATE
+        return Clause(
+            subject, adjective, tense=rng.choice(TENSES) if animate else "present"
+        )
+    verb = rng.choice(
+        [
+            verb
+            for verb in _VERBS
+            if (verb.objects or mood != "what")
+            and not (verb.stative and mood == "where")
+        ]
+    )
+    subject = _noun_phrase(rng, verb.subjects)
+    has_object = verb.objects and mood != "what"
+    objects = _noun_phrase(rng, verb.objects, subject.head) if has_object else None
+    return Clause(
+        subject, verb, objects, "present" if verb.stative else rng.choice(TENSES)
+    )
+
+
+def _expand_clause(rng, clause, room, mood, depth) -> Clause | None:
+    """`clause` with one more phrase, a negation or a modifier, or None."""
+    options = [role for role in ("subject", "object") if getattr(clause, role)]
+    predicate = clause.predicate
+    if isinstance(predicate, Verb) and not predicate.stative and clause.place is None:
+        options += ["place"] if mood != "where" else []
+    animate = clause.subject and _category(clause.subject.head) in lexicon.ANIMATE
+    if clause.time is None and (isinstance(predicate, Verb) or animate):
+        options += [] if getattr(predicate, "stative", False) else ["time"]
+    if mood == "statement" and not clause.negated:
+        options.append("negation")
+    option = rng.choice(options) if options else None
+    if option == "time":
+        times = [time for time in lexicon.TIMES.values() if time.tense == clause.tense]
+        return dataclasses.replace(clause, time=rng.choice(times))
+    if option == "place":
+        return dataclasses.replace(clause, place=rng.choice(_PLACES))
+    if option == "negation":
+        return dataclasses.replace(clause, negated=True)
+    if option in ("subject", "object"):
+        phrase = _expand_noun_phrase(rng, getattr(clause, option), room, depth)
+        return phrase and dataclasses.replace(clause, **{option: phrase})
+    return None
+
+
+def _clause_length(clause: Clause, mood: str) -> int:
+    return len(_render_clause(clause, mood, "that").english)
+
+
+def _grow(rng, clause: Clause, budget: int, mood: str, depth: int) -> Clause:
+    """Expands `clause` at random while its English stays within `budget` words."""
+    length, failures = _clause_length(clause, mood), 0
+    while length < budget and failures < 5:
+        candidate = _expand_clause(rng, clause, budget - length, mood, depth)
+        new_length = candidate and _clause_length(candidate, mood)
+        if candidate is None or new_length > budget:
+            failures += 1
+        else:
+            clause, length = candidate, new_length
+    return clause
+
+
+def _random_sentence(rng, target: int) -> Sentence | None:
+    """A sentence of at most `target` English words, often exactly, or None."""
+    # A question is a single clause, which rarely grows past 25 words naturally.
+    mood = rng.choices(MOODS, weights=(8, 2, 1, 1))[0] if target <= 25 else "statement"
+    room = target - 1  # The final "." or "?".
+    if mood != "statement":
+        clause = _random_clause(rng, mood)
+        if _clause_length(clause, mood) > room:
+            return None
+        return Sentence((_grow(rng, clause, room, mood, 0),), (), mood)
+    clauses, connectives, connective = [], [], ""
+    while room >= 2:  # The shortest clause: "I slept".
+        # Short clauses are rarer than long ones: look a few times for one that fits.
+        for _ in range(4):
+            clause = _random_clause(rng, mood)
+            length = _clause_length(clause, mood)
+            if length <= room:
+                break
+        if length > room:
+            break
+        budget = max(length, min(room, rng.randint(4, 22)))
+        if room - budget < 8:  # Too little would be left for another clause.
+            budget = room
+        clauses.append(_grow(rng, clause, budget, mood, 0))
+        connectives.append(connective)
+        # "because" swaps the clauses in Chinese, so only the first pair gets it.
+        connective = rng.choice(CONNECTIVES if len(clauses) == 1 else CONNECTIVES[:4])
+        comma = connective != "because"  # ", and then" is three words.
+        room -= _clause_length(clauses[-1], mood) + len(connective.split()) + comma
+    return Sentence(tuple(clauses), tuple(connectives[1:])) if clauses else None
+
+
+def _pairs(rng: random.Random, min_words: int, max_words: int):
+    """An endless stream of pairs of `min_words` to `max_words` English words."""
+    while True:
+        target = rng.randint(min_words, max_words)
+        sentence = _random_sentence(rng, target)
+        # Keeping only sentences within two words of the target spreads the
+        # lengths evenly over the range.
+        if sentence is not None:
+            pair = render(sentence)
+            if len(pair.english_words) >= max(min_words, target - 2):
+                yield pair
+
+
+def _check_arguments(counts: dict[str, int], min_words: int, max_words: int) -> None:
+    for name, value in counts.items():
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(
+                f"{name} must be an integer >= 0. Received: {name}={value!r}"
+            )
+    if not isinstance(min_words, int) or min_words < SHORTEST_SENTENCE:
+        raise ValueError(
+            f"min_words must be an integer >= {SHORTEST_SENTENCE}, the length of the "
+            f'shortest sentence ("I slept."). Received: min_words={min_words!r}'
+        )
+    if not isinstance(max_words, int) or max_words < min_words:
+        raise ValueError(
+            "max_words must be an integer >= min_words. "
+            f"Received: min_words={min_words!r}, max_words={max_words!r}"
+        )
+
+
+def generate_pairs(
+    count: int, seed: int = 0, min_words: int = 3, max_words: int = 60
+) -> list[ToyPair]:
+    """`count` random pairs whose English has `min_words` to `max_words` words.
+
+    Lengths count English tokens, punctuation included, and spread evenly over
+    the range. Pairs may repeat; `toy_splits` gives distinct ones.
+    """
+    _check_arguments({"count": count}, min_words, max_words)
+    stream = _pairs(random.Random(seed), min_words, max_words)
+    return [next(stream) for _ in range(count)]
+
+
+def toy_splits(
+    train: int,
+    validation: int,
+    test: int,
+    seed: int = 0,
+    min_words: int = 3,
+    max_words: int = 60,
+) -> dict[str, list[ToyPair]]:
+    """Distinct pairs in "train", "validation" and "test"; none is in two splits.
+
+    Each split draws from its own seeded stream, test first, so the held-out
+    splits stay the same when a larger scale asks for more training pairs.
+    """
+    sizes = {"test": test, "validation": validation, "train": train}
+    _check_arguments(sizes, min_words, max_words)
+    seen, splits = set(), {}
+    for name, size in sizes.items():
+        stream = _pairs(random.Random(f"{seed}/{name}"), min_words, max_words)
+        splits[name], misses = [], 0
+        while len(splits[name]) < size:
+            pair = next(stream)
+            if (pair.english, pair.chinese) in seen:
+                misses += 1
+                if misses > 200:  # The range holds too few distinct sentences.
+                    raise ValueError(
+                        f"Found only {len(seen)} distinct pairs of {min_words} to "
+                        f"{max_words} words; widen the range or ask for fewer. "
+                        f"Received: {name}={size}"
+                    )
+            else:
+                seen.add((pair.english, pair.chinese))
+                splits[name].append(pair)
+                misses = 0
+    return {name: splits[name] for name in ("train", "validation", "test")}

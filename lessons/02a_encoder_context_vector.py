@@ -1,0 +1,220 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 2a: the encoder and its context vector
+#
+# **Description:** the first half of a sequence-to-sequence (seq2seq) model. An
+# RNN reads a Chinese sentence character by character; its last hidden state, the
+# *context vector*, is all the decoder will ever learn about the sentence.
+#
+# **You will learn**
+# - the encoder's steps: tokens → ids → embeddings → RNN → context vector;
+# - the unrolled view: one RNN step per token, each taking the previous state;
+# - why the context vector's size is the number of hidden units (doubled for a
+#   bidirectional encoder), whatever the sentence's length;
+# - why padded batches need a mask, and how to check that padding never leaks.
+#
+# **Time:** under a minute on a laptop CPU and on a Colab GPU (no training).
+
+# %%
+# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+import sys
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run(["git", "clone", "--depth=1", "https://github.com/seq2seq-course/seq2seq-keras.git", "/content/course"], check=False)
+    sys.path.insert(0, "/content/course")
+    from chapters.common.colab import setup_colab
+    setup_colab("/content/course")
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import importlib.util
+import pathlib
+import time
+
+if importlib.util.find_spec("chapters") is None:
+    sys.path.insert(0, str(pathlib.Path.cwd().parent))
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from chapters.ch02_encoder_decoder import Encoder, exercises
+from chapters.ch02_encoder_decoder.experiments import tatoeba_data
+from chapters.common import plots, text
+from chapters.common.scales import current_scale, set_seed
+
+lesson_started = time.perf_counter()
+scale = current_scale()
+set_seed(42)
+plots.use_cjk_font()
+print(f"scale {scale.name}: hidden_units={scale.hidden_units}, "
+      f"embedding_dim={scale.embedding_dim}")
+
+# %% [markdown]
+# ## Data
+#
+# We translate Chinese into English, as the seeds do (我爱你, 欢迎来北京). The
+# Tatoeba corpus is split by a hash of the English sentence; the source
+# vocabulary holds every Chinese character seen at least `min_token_count` times
+# in the training split.
+
+# %%
+data = tatoeba_data(scale)
+print({name: len(pairs) for name, pairs in data.splits.items()})
+print("source vocabulary:", len(data.source_vocabulary), "characters")
+print("target vocabulary:", len(data.target_vocabulary), "English words")
+
+# %% [markdown]
+# The encoder's first four steps happen before any neural network: split the
+# sentence into tokens (one per Chinese character), look each token up in the
+# vocabulary, and pad a batch to its longest sentence with `[PAD]` (id 0).
+
+# %%
+sentences = ["我爱你。", "欢迎来北京！", "我们明天去学校。"]
+tokens = [text.tokenize(sentence, "zh") for sentence in sentences]
+ids = [data.source_vocabulary.encode(sentence_tokens) for sentence_tokens in tokens]
+for sentence_tokens, sentence_ids in zip(tokens, ids, strict=True):
+    print(sentence_tokens, "->", sentence_ids)
+longest = max(len(sentence_ids) for sentence_ids in ids)
+source_ids = np.array(
+    [sentence_ids + [text.PAD_ID] * (longest - len(sentence_ids)) for sentence_ids in ids],
+    dtype="int32",
+)
+print(source_ids)
+
+# %% [markdown]
+# ## Model
+#
+# `Encoder` embeds the ids and runs a GRU over them. It returns the hidden state
+# at every step `(B, S, C)`, the final state, and the context vector `(B, C)`: the
+# final hidden state. Its size `C` is a choice we make when building the model,
+# the number of hidden units; it does not grow with the sentence.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+encoder = Encoder(
+    len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units, name="encoder"
+)
+encoded = encoder(source_ids)
+print("outputs     ", tuple(encoded["outputs"].shape), "(B, S, C)")
+print("context     ", tuple(encoded["context"].shape), "(B, C)")
+print("padding_mask", tuple(encoded["padding_mask"].shape), "(B, S)")
+print("context size = hidden units:", encoder.context_size == scale.hidden_units)
+
+# %% [markdown]
+# ### The unrolled view
+#
+# An RNN is one cell applied again and again: at step `t` it takes the embedding
+# of token `t` and the state from step `t - 1`, and returns the new state. Drawn
+# once per step, it looks like a chain of copies of one cell sharing the same
+# weights. We run the GRU cell ourselves, one character at a time, and compare
+# with the layer: every intermediate state matches, and the last one *is* the
+# context vector.
+
+# %%
+sentence = source_ids[1:2, : len(ids[1])]  # 欢迎来北京！ alone, no padding
+embedded = encoder.embedding(sentence)  # (1, S, E)
+state = np.zeros((1, scale.hidden_units), "float32")
+states = []
+for step in range(sentence.shape[1]):
+    output, (state,) = encoder.rnn.cell(embedded[:, step], [state])
+    states.append(np.asarray(state)[0])
+    print(f"step {step}: read {tokens[1][step]!r}, state[:4] = {np.round(states[-1][:4], 3)}")
+layer_outputs = encoder(sentence)["outputs"][0]
+np.testing.assert_allclose(np.array(states), layer_outputs, atol=1e-5)
+np.testing.assert_allclose(states[-1], encoder(sentence)["context"][0], atol=1e-5)
+print("hand-unrolled states == layer outputs; last state == context vector")
+
+# %% [markdown]
+# Drawn as colours (brighter = larger), the states show the context vector being
+# built up one character at a time. The weights are untrained here, so the
+# numbers mean nothing yet; only the shapes matter.
+
+# %%
+figure, ax = plt.subplots(figsize=(8, 2.6))
+ax.imshow(np.array(states)[:, :48], aspect="auto", cmap="viridis")
+ax.set_yticks(range(len(tokens[1])), tokens[1])
+ax.set_xlabel("first 48 of the hidden units")
+ax.set_title("Encoder states, one row per character read; the last row is the context")
+plt.show()
+
+# %% [markdown]
+# ### Padding must not leak into the context
+#
+# In a batch, 我爱你。 is padded to the length of the longest sentence. Without a
+# mask the GRU would keep reading `[PAD]` embeddings after 。 and its final state
+# would change. The encoder builds a mask (`True` at real tokens) and gives it to
+# the GRU, which then carries the state over padded steps unchanged. The context of
+# a sentence is the same alone and inside a padded batch:
+
+# %%
+alone = encoder(source_ids[:1, : len(ids[0])])["context"]
+in_batch = encoded["context"][:1]
+print("max |difference| with the mask:   ", float(np.abs(alone - in_batch).max()))
+unmasked_rnn = encoder.rnn  # the same weights, called without a mask
+_, unmasked_state = unmasked_rnn(encoder.embedding(source_ids))[:2]
+print("max |difference| without the mask:", float(np.abs(alone - unmasked_state[:1]).max()))
+
+# %% [markdown]
+# ### Bidirectional encoders
+#
+# A bidirectional encoder runs a second GRU from right to left and concatenates
+# both: every output sees the whole sentence, and the context vector doubles.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+bidirectional = Encoder(
+    len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units,
+    bidirectional=True,
+)
+print("bidirectional context:", tuple(bidirectional(source_ids)["context"].shape))
+lstm = Encoder(
+    len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units,
+    cell_type="lstm",
+)
+print("LSTM final states:", [tuple(s.shape) for s in lstm(source_ids)["states"]], "(h, c)")
+
+# %% [markdown]
+# ## Summary
+#
+# - The encoder turns a sentence of any length into a context vector of fixed size
+#   (the number of hidden units): a lossy summary, as seed 001 puts it.
+# - The RNN is one cell unrolled over time, sharing its weights between steps.
+# - Masking makes the RNN skip padded steps; we checked that the context of a
+#   sentence does not depend on the batch it sits in.
+#
+# Next (lesson 2b): the decoder that turns the context back into a sentence.
+#
+# ## Exercises
+#
+# **Exercise 1: the final state of a padded sentence.** Given the outputs of an
+# RNN that ran *without* masking `(B, S, H)` and the padding mask `(B, S)`, return
+# the output at each sentence's last real token `(B, H)`: the state a masked RNN
+# would have returned.
+
+
+# %%
+def last_real_state(outputs, mask):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_last_real_state(last_real_state)
+
+# %%
+seconds = time.perf_counter() - lesson_started
+print(f"Key figure: a {encoder.context_size}-number context vector summarises "
+      f"sentences of every length (scale {scale.name}, lesson ran in {seconds:.0f} s)")

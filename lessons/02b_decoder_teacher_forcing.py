@@ -1,0 +1,248 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 2b: the decoder, teacher forcing and the masked loss
+#
+# **Description:** the second half of seq2seq. A decoder RNN starts from the
+# context vector, reads a `[START]` token, and writes the translation one word at
+# a time, with the context vector joined to its input at every step (Cho et al.,
+# 2014). We train the whole encoder–decoder on the toy grammar.
+#
+# **You will learn**
+# - the decoder's steps: context → initial state; `[START]`; embedding joined to
+#   the context; RNN step; dense layer → a score for every word;
+# - teacher forcing: train on the true previous word, all steps in one pass;
+# - the masked loss, which ignores `[PAD]` positions;
+# - that the step-by-step decoder and the one-pass decoder compute the same thing.
+#
+# **Time:** about 2 minutes on a laptop CPU (`cpu` scale), under a minute on a
+# Colab GPU.
+
+# %%
+# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+import sys
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run(["git", "clone", "--depth=1", "https://github.com/seq2seq-course/seq2seq-keras.git", "/content/course"], check=False)
+    sys.path.insert(0, "/content/course")
+    from chapters.common.colab import setup_colab
+    setup_colab("/content/course")
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import importlib.util
+import pathlib
+import time
+
+if importlib.util.find_spec("chapters") is None:
+    sys.path.insert(0, str(pathlib.Path.cwd().parent))
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from chapters.ch02_encoder_decoder import Decoder, exercises, experiments
+from chapters.common import metrics, plots, text
+from chapters.common.scales import current_scale, set_seed
+
+lesson_started = time.perf_counter()
+scale = current_scale()
+set_seed(42)
+print(f"scale {scale.name}")
+
+# %% [markdown]
+# ## Data: the toy grammar
+#
+# The toy grammar makes Chinese–English pairs from a small real lexicon, with
+# Chinese word order (time and place before the verb, 的, 吗). In this lesson we
+# keep its sentences short (3 to 12 English words), so that a small model learns
+# them in a couple of minutes.
+
+# %%
+toy = experiments.toy_data(
+    scale.length_curve_train_pairs, scale.toy_eval_pairs // 2, min_words=3, max_words=12
+)
+print({name: len(pairs) for name, pairs in toy.splits.items()})
+for source, target in toy.splits["train"][:3]:
+    print(f"  {source}  ->  {target}")
+
+# %% [markdown]
+# ## Teacher forcing
+#
+# During training we know the whole target sentence. The decoder's input at step
+# `t` is the true word `t - 1`, with `[START]` in front; its target at step `t`
+# is word `t`, with `[END]` at the end. Inputs and targets are the same sentence,
+# shifted by one:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+target_tokens = text.tokenize("I love you.", "en")
+target_ids = toy.target_vocabulary.encode(target_tokens)
+decoder_inputs, decoder_targets = text.teacher_forcing_shift(np.array(target_ids))
+print("decoder input :", toy.target_vocabulary.decode(decoder_inputs, strip_special=False))
+print("decoder target:", toy.target_vocabulary.decode(decoder_targets, strip_special=False))
+
+# %% [markdown]
+# Feeding the true previous word, not the model's own guess, lets every step be
+# computed at once (one pass of the RNN over the whole target) and keeps an early
+# mistake from derailing the rest of the sentence while the model is still bad.
+# The price: at inference there is no true word, and the model must live with its
+# own guesses (lessons 2c and 2d).
+#
+# ## Model: the decoder
+#
+# Seed 004's decoder, step by step, as `Decoder` implements it:
+#
+# 1. the context vector `c` sets the initial state: `s_0 = tanh(W_s c + b_s)`;
+# 2. the first input token is `[START]`;
+# 3. its embedding is concatenated with `c`: `[embed(y_{t-1}); c]`;
+# 4. the GRU takes that and `s_{t-1}` and returns `s_t`;
+# 5. a dense layer turns `s_t` into one score (logit) per target word;
+# 6. repeat with the next word, the same `c` at every step.
+#
+# Joining `c` to every input means the summary of the source is never more than one
+# step away, however long the output; with `concat_context=False` it only sets
+# `s_0` (Sutskever et al., 2014), and must survive in the state.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+set_seed(0)
+hidden_units = scale.hidden_units
+decoder = Decoder(len(toy.target_vocabulary), scale.embedding_dim, hidden_units)
+context = np.random.default_rng(0).normal(size=(2, hidden_units)).astype("float32")
+batch_inputs = np.array([[text.START_ID, 5, 6, 7], [text.START_ID, 8, 9, 10]])
+logits, final_states = decoder(batch_inputs, decoder.initial_states(context), context)
+print("logits", tuple(logits.shape), "(B, T, V)")
+print("GRU input width:", decoder.rnn.cell.kernel.shape[0], "= embedding + context =",
+      scale.embedding_dim, "+", hidden_units)
+
+# %% [markdown]
+# Training runs all steps in one pass; decoding will call `Decoder.step` once per
+# word. Both must compute the same thing. We check it on the batch above:
+
+# %%
+states = decoder.initial_states(context)
+for position in range(batch_inputs.shape[1]):
+    step_logits, states = decoder.step(batch_inputs[:, position], states, context)
+    np.testing.assert_allclose(step_logits, logits[:, position], atol=1e-4)
+print("one step at a time == one pass with teacher forcing")
+
+# %% [markdown]
+# ## The masked loss
+#
+# A batch of targets is padded to its longest sentence. The loss is the
+# cross-entropy of the true next word, averaged over real positions only: the
+# model should not be rewarded for predicting `[PAD]`. `chapters.common.metrics`
+# provides `masked_loss` and `masked_accuracy`:
+
+# %%
+targets = np.array([[5, 6, 7, text.END_ID], [8, 9, text.END_ID, text.PAD_ID]])
+logits = np.asarray(logits)
+log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+unmasked = float(np.mean(-np.take_along_axis(log_probs, targets[..., None], -1)))
+print(f"masked loss   {float(metrics.masked_loss(targets, logits)):.4f}")
+print(f"unmasked mean {unmasked:.4f}  (counts the [PAD] position too)")
+
+# %% [markdown]
+# ## Training
+#
+# `Seq2Seq` joins encoder and decoder; `build_seq2seq` compiles it with Adam, the
+# masked loss and the masked accuracy. Batches group sentences of similar length,
+# so that little padding is computed. An untrained model scores about
+# `log V` (every word equally likely).
+
+# %%
+set_seed(42)
+model = experiments.build_seq2seq(toy, scale.embedding_dim, scale.hidden_units)
+print(f"{model.count_params():,} parameters; log V = {np.log(len(toy.target_vocabulary)):.2f}")
+run = experiments.train(model, toy, scale.length_curve_epochs, scale.batch_size)
+print(f"trained in {run.seconds:.0f} s")
+
+# %%
+plots.plot_history(run.history, metrics=("loss", "masked_accuracy"))
+plt.show()
+
+# %% [markdown]
+# ## Inference
+#
+# Translating means running the decoder on its own guesses: `[START]`, then the
+# most likely word, fed back as the next input, until `[END]`. That is greedy
+# decoding, the subject of lesson 2c; here we just use the `Translator`.
+
+# %%
+translator = experiments.make_translator(model, toy)
+test_pairs = toy.splits["test"][:6]
+for (source, reference), output in zip(
+    test_pairs, translator.translate([source for source, _ in test_pairs]), strict=True
+):
+    print(f"{source}\n  model:     {output}\n  reference: {reference}")
+evaluation = experiments.evaluate(translator, toy.splits["test"])
+print(f"greedy BLEU on {len(toy.splits['test'])} toy test sentences: {evaluation.bleu:.1f}")
+
+# %% [markdown]
+# ## Summary
+#
+# - The decoder starts from the context vector, reads `[START]`, and gets the
+#   context again at every step.
+# - Teacher forcing trains all steps in one pass on the true previous words.
+# - The masked loss averages over real target tokens only.
+#
+# Longer runs: the toy grammar is learned almost perfectly after about 20 epochs
+# (`gpu` scale); at `cpu` scale we stop earlier.
+#
+# ## Exercises
+#
+# **Exercise 1: the teacher-forcing shift.** From a batch of target ids `(B, T)`
+# without `[START]`/`[END]`, right-padded with `[PAD]` (0), return the decoder
+# inputs (`[START]` + ids) and targets (ids + `[END]`), both `(B, T + 1)`.
+
+
+# %%
+def shift_for_teacher_forcing(target_ids):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_shift_for_teacher_forcing(shift_for_teacher_forcing)
+
+# %% [markdown]
+# **Exercise 2: the context at every step.** Given embeddings `(B, T, E)` and the
+# context `(B, C)`, return the decoder's RNN input `(B, T, E + C)`: the embedding
+# first, the context repeated at every step after it.
+
+
+# %%
+def concatenate_context(embedded, context):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_concatenate_context(concatenate_context)
+
+# %% [markdown]
+# **Exercise 3: the masked loss.** Given target ids `(B, T)` and logits
+# `(B, T, V)`, return the mean cross-entropy over non-`[PAD]` positions (compute a
+# stable log-softmax yourself).
+
+
+# %%
+def masked_loss(target_ids, logits):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_masked_loss(masked_loss)
+
+# %%
+seconds = time.perf_counter() - lesson_started
+print(f"Key figure: toy-grammar greedy BLEU {evaluation.bleu:.1f} after "
+      f"{scale.length_curve_epochs} epochs (scale {scale.name}, lesson ran in {seconds:.0f} s)")

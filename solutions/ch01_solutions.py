@@ -1,0 +1,189 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 1 solutions: sequence tasks, RNN steps, embeddings
+#
+# Worked solutions of the chapter 1 exercises (lessons 01a–01d), each followed
+# by its check. Try the exercise in its lesson first.
+
+# %%
+# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "--depth=1",
+            "https://github.com/seq2seq-course/seq2seq-keras.git",
+            "/content/course",
+        ],
+        check=False,
+    )
+    sys.path.insert(0, "/content/course")
+    from chapters.common.colab import setup_colab
+
+    setup_colab("/content/course")
+
+# %%
+import collections
+import os
+import pathlib
+
+# TensorFlow's start-up messages (CPU features, no GPU found) are noise here.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+try:
+    import chapters  # noqa: F401
+except ModuleNotFoundError:
+    sys.path.insert(0, str(pathlib.Path.cwd().parent))
+
+import keras
+import numpy as np
+
+from chapters.ch01_sequence_tasks import exercises
+from chapters.common.text import PAD_ID, RESERVED_TOKENS
+
+# %% [markdown]
+# ## Lesson 01a: build a vocabulary with reserved tokens
+#
+# Count the tokens, keep those seen at least `min_count` times, order them by
+# count (ties alphabetically, so the ids never depend on the order of the
+# data), and put the reserved tokens first so that `[PAD]` gets id 0.
+
+
+# %%
+def build_vocabulary(tokenized_sentences, min_count):
+    counts = collections.Counter(
+        token for sentence in tokenized_sentences for token in sentence
+    )
+    kept = sorted(
+        (token for token, count in counts.items() if count >= min_count),
+        key=lambda token: (-counts[token], token),
+    )
+    return [
+        *RESERVED_TOKENS,
+        *(token for token in kept if token not in RESERVED_TOKENS),
+    ]
+
+
+exercises.check_build_vocabulary(build_vocabulary)
+
+# %% [markdown]
+# ## Lesson 01a: a padding mask
+#
+# Padding is id 0, and only padding: `[UNK]` (id 1) is a real word we do not
+# know, and the model must still read it.
+
+
+# %%
+def padding_mask(ids):
+    return np.asarray(ids) != PAD_ID
+
+
+exercises.check_padding_mask(padding_mask)
+
+# %% [markdown]
+# ## Lesson 01b: one SimpleRNN step
+#
+# `h_t = tanh(x_t W + h_{t-1} U + b)`: the element and the previous state each
+# go through their own weight matrix, and the sum through tanh.
+
+
+# %%
+def rnn_step(inputs, state, kernel, recurrent_kernel, bias):
+    return np.tanh(inputs @ kernel + state @ recurrent_kernel + bias)
+
+
+exercises.check_rnn_step(rnn_step)
+
+# %% [markdown]
+# ## Lesson 01b: the output at the last real step
+#
+# With `return_sequences=True` and padding at the end, `sequences[:, -1]` is
+# the output at a padded step. The last real step of row b is at index
+# `length_b - 1`, where `length_b` counts the True entries of its mask.
+
+
+# %%
+def last_real_output(sequences, mask):
+    sequences = np.asarray(sequences)
+    last_index = np.asarray(mask).sum(axis=1) - 1  # (B,)
+    return sequences[np.arange(len(sequences)), last_index]  # (B, H)
+
+
+exercises.check_last_real_output(last_real_output)
+
+# %% [markdown]
+# ## Lesson 01c: the output shape of each task shape
+#
+# 1→N and N→M give one vector per *target* step, N→N one per *source* step,
+# N→1 a single vector per sentence.
+
+
+# %%
+def task_output_shape(task_shape, batch_size, source_length, target_length, classes):
+    if task_shape in ("1->N", "N->M"):
+        return (batch_size, target_length, classes)
+    if task_shape == "N->N":
+        return (batch_size, source_length, classes)
+    if task_shape == "N->1":
+        return (batch_size, classes)
+    raise ValueError(
+        f"task_shape must be 1->N, N->1, N->N or N->M. Received: {task_shape!r}"
+    )
+
+
+exercises.check_task_output_shape(task_output_shape)
+
+# %% [markdown]
+# ## Lesson 01c: the N→1 classifier head
+#
+# The GRU without `return_sequences` gives its final state, one summary vector
+# per sentence; `mask_zero=True` makes it skip padding; a softmax turns the
+# head's scores into probabilities.
+
+
+# %%
+def build_classifier(vocabulary_size, embedding_dim, hidden_units, classes):
+    token_ids = keras.Input(shape=(None,), dtype="int32")  # (B, S)
+    vectors = keras.layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True)(
+        token_ids
+    )  # (B, S, E)
+    summary = keras.layers.GRU(hidden_units)(vectors)  # (B, H)
+    probabilities = keras.layers.Dense(classes, activation="softmax")(summary)
+    return keras.Model(token_ids, probabilities)
+
+
+exercises.check_many_to_one_classifier(build_classifier)
+
+# %% [markdown]
+# ## Lesson 01d: cosine similarity
+#
+# `cos(e, v) = e·v / (|e| |v|)`: the angle between two vectors, blind to their
+# lengths.
+
+
+# %%
+def cosine_similarity(embeddings, vector):
+    embeddings = np.asarray(embeddings, dtype="float64")
+    vector = np.asarray(vector, dtype="float64")
+    lengths = np.linalg.norm(embeddings, axis=1) * np.linalg.norm(vector)
+    return embeddings @ vector / lengths
+
+
+exercises.check_cosine_similarity(cosine_similarity)
