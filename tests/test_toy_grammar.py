@@ -90,6 +90,25 @@ def test_hand_checked_negation_measure_word_and_because():
     )  # fmt: skip
 
 
+def test_hand_checked_question_words_stay_in_place_in_chinese():
+    eat = Clause(
+        NounPhrase(PRONOUNS["you"]), VERBS["eat"], tense="past", time=TIMES["yesterday"]
+    )
+    pair = render(Sentence((eat,), mood="what"))
+    assert pair.english == "What did you eat yesterday?"
+    assert pair.chinese == "你昨天吃了什么？"
+    assert pair.alignment == ((0, 2), (1, 4), (2, 3), (3, 1), (4, 0), (5, 5))
+    swim = Clause(
+        NounPhrase(NAMES["Mary"]), VERBS["swim"], tense="future", time=TIMES["tomorrow"]
+    )
+    pair = render(Sentence((swim,), mood="where"))
+    assert pair.english == "Where will Mary swim tomorrow?"
+    assert pair.chinese == "玛丽明天会在哪里游泳？"
+    assert pair.alignment == (
+        (0, 2), (1, 4), (2, 1), (3, 0), (4, 0), (5, 3), (6, 5)
+    )  # fmt: skip
+
+
 def test_render_agrees_verbs_with_their_subjects():
     def english(subject, tense="present", negated=False, mood="statement"):
         clause = Clause(subject, VERBS["swim"], tense=tense, negated=negated)
@@ -153,14 +172,20 @@ def test_word_order_differs(pairs):
         )
 
     assert sum(map(crossing, pairs)) > 0.7 * len(pairs)
-    # A time phrase comes before the verb in Chinese and after it in English.
-    yesterday = [pair for pair in pairs if "昨天" in pair.chinese_words]
-    assert yesterday
-    for pair in yesterday:
-        links = dict(pair.alignment)
-        assert (
-            pair.english_words[links[pair.chinese_words.index("昨天")]] == "yesterday"
-        )
+    # In one clause, a time phrase comes before the verb in Chinese and after it
+    # in English: 我昨天吃了苹果 / I ate apples yesterday.
+    short = toy_grammar.generate_pairs(300, seed=8, min_words=4, max_words=9)
+    checked = 0
+    for pair in short:
+        words = pair.chinese_words
+        if "昨天" in words and words.count("了") == 1 and not {"，", "的"} & set(words):
+            time, verb = words.index("昨天"), words.index("了") - 1
+            links = {chinese: [] for chinese in range(len(words))}
+            for chinese, english in pair.alignment:
+                links[chinese].append(english)
+            assert time < verb and min(links[time]) > max(links[verb]), pair
+            checked += 1
+    assert checked >= 3
 
 
 @pytest.mark.parametrize("min_words, max_words", [(3, 6), (10, 20), (50, 60)])

@@ -87,6 +87,8 @@ class ToyPair:
 
 @dataclasses.dataclass(frozen=True)
 class NounPhrase:
+    """A noun, name or pronoun with its determiner, modifiers and conjunct."""
+
     head: Noun | Pronoun | Name
     plural: bool = False
     # "", or a key of lexicon.DETERMINERS: "the", "a", "three", "this", "my", ...
@@ -98,6 +100,8 @@ class NounPhrase:
 
 @dataclasses.dataclass(frozen=True)
 class Clause:
+    """A subject, a verb or "to be" adjective, and the phrases around them."""
+
     # None only in a relative clause whose subject is the noun it modifies.
     subject: NounPhrase | None
     predicate: Verb | Adjective  # An adjective means "to be": the tea is hot.
@@ -112,6 +116,8 @@ class Clause:
 
 @dataclasses.dataclass(frozen=True)
 class Sentence:
+    """Clauses joined by connectives, said as a statement or asked."""
+
     clauses: tuple[Clause, ...]
     connectives: tuple[str, ...] = ()  # One of CONNECTIVES between two clauses.
     mood: str = "statement"  # One of MOODS; a question has a single clause.
@@ -144,9 +150,12 @@ def _concat(*parts: _Words) -> _Words:
 
 def _arrange(parts: dict[str, _Words], english: str, chinese: str) -> _Words:
     """Parts in each language's own order, given as space-separated part names."""
-    english_parts = [parts[name].english for name in english.split() if name in parts]
-    chinese_parts = [parts[name].chinese for name in chinese.split() if name in parts]
-    return _Words(sum(english_parts, []), sum(chinese_parts, []))
+    english_names = [name for name in english.split() if name in parts]
+    chinese_names = [name for name in chinese.split() if name in parts]
+    return _Words(
+        [word for name in english_names for word in parts[name].english],
+        [word for name in chinese_names for word in parts[name].chinese],
+    )
 
 
 # The word-order difference itself: English keeps time and place after the
@@ -290,6 +299,7 @@ def _render_clause(
 
 
 def _join(left: _Words, connective: str, right: _Words) -> _Words:
+    """Two clauses joined by one of CONNECTIVES."""
     if connective == "because":
         # 因为 B，所以 A: the cause comes first in Chinese.
         parts = {"left": left, "right": right, "so": _words(chinese="， 所以")}
@@ -303,7 +313,12 @@ def _join(left: _Words, connective: str, right: _Words) -> _Words:
 
 
 def render(sentence: Sentence) -> ToyPair:
-    """The English and Chinese words of `sentence` and their alignment."""
+    """The English and Chinese words of `sentence` and their alignment.
+
+    For example, `render(Sentence((Clause(NounPhrase(PRONOUNS["I"]),
+    VERBS["sleep"], tense="past"),)))` is "I slept." / 我睡觉了。, with the
+    lexicon's tables imported from `toy_lexicon`.
+    """
     clauses, connectives, mood = sentence.clauses, sentence.connectives, sentence.mood
     if mood not in MOODS or len(connectives) != len(clauses) - 1:
         raise ValueError(
@@ -437,31 +452,28 @@ def _random_clause(rng, mood: str) -> Clause:
         return Clause(
             subject, adjective, tense=rng.choice(TENSES) if animate else "present"
         )
-    verb = rng.choice(
-        [
-            verb
-            for verb in _VERBS
-            if (verb.objects or mood != "what")
-            and not (verb.stative and mood == "where")
-        ]
-    )
+    verbs = [verb for verb in _VERBS if verb.objects or mood != "what"]
+    if mood == "where":  # States take no place phrase.
+        verbs = [verb for verb in verbs if not verb.stative]
+    verb = rng.choice(verbs)
     subject = _noun_phrase(rng, verb.subjects)
     has_object = verb.objects and mood != "what"
     objects = _noun_phrase(rng, verb.objects, subject.head) if has_object else None
-    return Clause(
-        subject, verb, objects, "present" if verb.stative else rng.choice(TENSES)
-    )
+    tense = "present" if verb.stative else rng.choice(TENSES)
+    return Clause(subject, verb, objects, tense)
 
 
 def _expand_clause(rng, clause, room, mood, depth) -> Clause | None:
     """`clause` with one more phrase, a negation or a modifier, or None."""
     options = [role for role in ("subject", "object") if getattr(clause, role)]
-    predicate = clause.predicate
-    if isinstance(predicate, Verb) and not predicate.stative and clause.place is None:
-        options += ["place"] if mood != "where" else []
-    animate = clause.subject and _category(clause.subject.head) in lexicon.ANIMATE
-    if clause.time is None and (isinstance(predicate, Verb) or animate):
-        options += [] if getattr(predicate, "stative", False) else ["time"]
+    predicate, subject = clause.predicate, clause.subject
+    acts = isinstance(predicate, Verb) and not predicate.stative
+    # People and animals change over time ("he was busy yesterday"); things do not.
+    changes = subject is not None and _category(subject.head) in lexicon.ANIMATE
+    if clause.time is None and (acts or (changes and not isinstance(predicate, Verb))):
+        options.append("time")
+    if clause.place is None and acts and mood != "where":
+        options.append("place")
     if mood == "statement" and not clause.negated:
         options.append("negation")
     option = rng.choice(options) if options else None
@@ -487,11 +499,17 @@ def _grow(rng, clause: Clause, budget: int, mood: str, depth: int) -> Clause:
     length, failures = _clause_length(clause, mood), 0
     while length < budget and failures < 5:
         candidate = _expand_clause(rng, clause, budget - length, mood, depth)
-        new_length = candidate and _clause_length(candidate, mood)
-        if candidate is None or new_length > budget:
+        if candidate is None:
             failures += 1
+            continue
+        new_length = _clause_length(candidate, mood)
+        if new_length <= budget:
+            clause = candidate
+        # A swapped determiner fits but adds nothing: no progress either.
+        if length < new_length <= budget:
+            length = new_length
         else:
-            clause, length = candidate, new_length
+            failures += 1
     return clause
 
 

@@ -11,10 +11,13 @@ from typing import NamedTuple
 
 PERSON = ("person",)
 ANIMATE = ("person", "animal")
-THINGS = ("food", "drink", "reading", "thing", "animal")
+# What can be bought, sold, wanted or looked for.
+GOODS = ("food", "drink", "reading", "thing", "animal")
 
 
 class Pronoun(NamedTuple):
+    """A personal pronoun in its three English forms: I, me, my."""
+
     subject: str
     object: str
     possessive: str
@@ -24,11 +27,15 @@ class Pronoun(NamedTuple):
 
 
 class Name(NamedTuple):
+    """A person's name, transliterated in Chinese: Tom, 汤姆."""
+
     english: str
     chinese: str
 
 
 class Noun(NamedTuple):
+    """A common noun: apple, apples, 苹果, counted with 个."""
+
     singular: str
     plural: str | None  # None for an uncountable noun: tea, water.
     chinese: str
@@ -37,6 +44,8 @@ class Noun(NamedTuple):
 
 
 class Verb(NamedTuple):
+    """A verb, what may do it and what it may be done to."""
+
     base: str
     third: str  # Third person singular present: eats.
     past: str
@@ -49,12 +58,16 @@ class Verb(NamedTuple):
 
 
 class Adjective(NamedTuple):
+    """An adjective and the noun categories it can describe."""
+
     english: str
     chinese: str
     categories: tuple[str, ...]
 
 
 class Place(NamedTuple):
+    """Where something happens: "in the park", 在公园."""
+
     preposition: str
     article: str  # "the" or "" ("in the park", "at school").
     noun: str
@@ -62,6 +75,8 @@ class Place(NamedTuple):
 
 
 class Time(NamedTuple):
+    """When something happens: "yesterday", 昨天."""
+
     english: str
     chinese: str
     tense: str  # "past", "present" (habits) or "future".
@@ -163,8 +178,8 @@ _VERBS = (
     Verb("drink", "drinks", "drank", "喝", ANIMATE, ("drink",)),
     Verb("read", "reads", "read", "看", PERSON, ("reading",)),
     Verb("write", "writes", "wrote", "写", PERSON, ("reading",)),
-    Verb("buy", "buys", "bought", "买", PERSON, THINGS),
-    Verb("sell", "sells", "sold", "卖", PERSON, THINGS),
+    Verb("buy", "buys", "bought", "买", PERSON, GOODS),
+    Verb("sell", "sells", "sold", "卖", PERSON, GOODS),
     Verb("wash", "washes", "washed", "洗", PERSON, ("food", "thing", "animal")),
     Verb("carry", "carries", "carried", "带", PERSON, ("food", "reading", "thing")),
     Verb("take", "takes", "took", "拿", PERSON, ("food", "reading", "thing")),
@@ -173,7 +188,7 @@ _VERBS = (
     Verb("draw", "draws", "drew", "画", PERSON, ("thing", "animal", "person")),
     Verb("see", "sees", "saw", "看见", ANIMATE, ("thing", "animal", "person")),
     Verb("find", "finds", "found", "找到", ANIMATE, ("thing", "animal", "person")),
-    Verb("look for", "looks for", "looked for", "找", ANIMATE, THINGS + PERSON),
+    Verb("look for", "looks for", "looked for", "找", ANIMATE, GOODS + PERSON),
     Verb("chase", "chases", "chased", "追", ANIMATE, ANIMATE),
     Verb("feed", "feeds", "fed", "喂", PERSON, ("animal",)),
     Verb("meet", "meets", "met", "遇见", PERSON, PERSON),
@@ -181,10 +196,10 @@ _VERBS = (
     Verb("visit", "visits", "visited", "看望", PERSON, PERSON),
     Verb("teach", "teaches", "taught", "教", PERSON, PERSON),
     Verb("wait for", "waits for", "waited for", "等", PERSON, PERSON),
-    Verb("like", "likes", "liked", "喜欢", PERSON, THINGS + PERSON, stative=True),
+    Verb("like", "likes", "liked", "喜欢", PERSON, GOODS + PERSON, stative=True),
     Verb("love", "loves", "loved", "爱", PERSON, ANIMATE, stative=True),
-    Verb("want", "wants", "wanted", "想要", PERSON, THINGS, stative=True),
-    Verb("need", "needs", "needed", "需要", PERSON, THINGS, stative=True),
+    Verb("want", "wants", "wanted", "想要", PERSON, GOODS, stative=True),
+    Verb("need", "needs", "needed", "需要", PERSON, GOODS, stative=True),
     Verb("know", "knows", "knew", "认识", PERSON, PERSON, stative=True),
     Verb("sleep", "sleeps", "slept", "睡觉", ANIMATE, ()),
     Verb("run", "runs", "ran", "跑步", ANIMATE, ()),
