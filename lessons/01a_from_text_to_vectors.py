@@ -78,7 +78,7 @@ from chapters.common.scales import current_scale, set_seed
 scale = current_scale()
 set_seed(42)
 plots.use_cjk_font()
-print("Scale:", scale.name)
+print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or "none")
 
 # %% [markdown]
 # ## Data

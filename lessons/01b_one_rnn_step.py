@@ -68,6 +68,7 @@ except ModuleNotFoundError:
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import tensorflow as tf
 
 from chapters.ch01_sequence_tasks import (
     exercises,
@@ -82,7 +83,7 @@ from chapters.common.scales import current_scale, set_seed
 scale = current_scale()
 set_seed(42)
 plots.use_cjk_font()
-print("Scale:", scale.name)
+print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or "none")
 
 # %% [markdown]
 # ## Data

@@ -105,7 +105,6 @@ print(source_ids)
 # the number of hidden units; it does not grow with the sentence.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 encoder = Encoder(
     len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units, name="encoder"
 )
@@ -113,7 +112,15 @@ encoded = encoder(source_ids)
 print("outputs     ", tuple(encoded["outputs"].shape), "(B, S, C)")
 print("context     ", tuple(encoded["context"].shape), "(B, C)")
 print("padding_mask", tuple(encoded["padding_mask"].shape), "(B, S)")
-print("context size = hidden units:", encoder.context_size == scale.hidden_units)
+
+# %% [markdown]
+# The same facts, independent of the scale (this cell's output is checked in CI):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("batch and length:", tuple(encoded["outputs"].shape[:2]))
+print("context size == hidden units:", encoder.context_size == scale.hidden_units)
+print("one context vector per sentence:", tuple(encoded["context"].shape[:1]))
 
 # %% [markdown]
 # ### The unrolled view
@@ -176,12 +183,13 @@ print("max |difference| without the mask:", float(np.abs(alone - unmasked_state[
 # both: every output sees the whole sentence, and the context vector doubles.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 bidirectional = Encoder(
     len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units,
     bidirectional=True,
 )
-print("bidirectional context:", tuple(bidirectional(source_ids)["context"].shape))
+context_width = bidirectional(source_ids)["context"].shape[-1]
+print(f"bidirectional context: {context_width} numbers, "
+      f"2 x hidden units: {context_width == 2 * scale.hidden_units}")
 lstm = Encoder(
     len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units,
     cell_type="lstm",

@@ -148,7 +148,7 @@ for translation in translator.translate_with_scores(examples):
 
 # %%
 test_sources = [source for source, _ in data.splits["test"][:64]]
-source_ids = translator._pad([translator._encode_source(s)[0] for s in test_sources])
+source_ids = translator.source_ids(test_sources)
 compiled_greedy = compile_search(greedy_search, model, max_length=50)
 compiled_greedy(source_ids)  # The first call traces the graph.
 timings = {}
@@ -179,7 +179,7 @@ print(f"same tokens; compiled is {timings['python loop'] / timings['compiled']:.
 # Here are all `K` hypotheses for one sentence:
 
 # %%
-sentence_ids = translator._pad([translator._encode_source("他是我的朋友。")[0]])
+sentence_ids = translator.source_ids(["他是我的朋友。"])
 beams = beam_search(model, sentence_ids, 50, beam_width=scale.beam_width)
 for rank in range(scale.beam_width):
     length = int(beams["lengths"][0, rank])
@@ -189,9 +189,10 @@ for rank in range(scale.beam_width):
           f"{float(beams['normalized_scores'][0, rank]):6.2f}")
 
 # %% [markdown]
-# Beam width 1 is greedy decoding, and with more beams the model's own score of
-# its output can only go up in practice (beam search is not guaranteed to find
-# the best sentence, but it searches a superset of greedy's path at each step):
+# Beam width 1 is greedy decoding. With more beams the model's own score of its
+# output (`log p`, compared here without length normalization) usually goes up, but
+# not always: beam search can drop greedy's prefix when `K` other prefixes score
+# higher at some step, and those may end worse. Beam search finds better, not best.
 
 # %%
 sample = [source for source, _ in data.splits["test"][:100]]

@@ -23,13 +23,13 @@
 #
 # **You will learn**
 # - how to measure quality per source-length bucket with corpus BLEU;
-# - that quality falls as sources grow, and that a 4× bigger context vector only
-#   delays the fall (a bigger bottleneck is still a bottleneck);
+# - that quality falls as sources grow, and that a bigger context vector only
+#   lifts the curve without flattening it (a bigger bottleneck is still one);
 # - how to regenerate the numbers with one command.
 #
-# **Time:** about 5 minutes on a busy 2-core CPU (`cpu` scale: two models, 4
-# epochs on 4,000 pairs), about 15 minutes on a Colab GPU (`gpu` scale: 40,000
-# pairs, 20 epochs).
+# **Time:** about 3 minutes on a busy 2-core CPU (`cpu` scale: two models, 7
+# epochs on 4,000 pairs); on a Colab GPU (`gpu` scale: 40,000 pairs, 20 epochs)
+# not measured yet.
 
 # %%
 # Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
@@ -113,12 +113,12 @@ plt.show()
 #   room delays the loss, it does not remove it, because the decoder still gets one
 #   summary of the whole source, the same at every step (weakness 2).
 # - Chapter 3 keeps all encoder states and lets the decoder look back at the
-#   relevant ones at every step (attention); we will draw this plot again and see
-#   it flatten.
+#   relevant ones at every step (attention); we will draw this plot again there
+#   and compare.
 #
-# At `cpu` scale the models are undertrained (4 epochs on 4,000 pairs), which
-# lowers every bucket; the `gpu` scale trains ten times longer on ten times the
-# data, and the shape of the curve stays the same.
+# At `cpu` scale the models are undertrained (7 epochs on 4,000 pairs), which
+# lowers every bucket; the `gpu` scale trains on ten times the pairs for about
+# three times the epochs.
 #
 # ## Summary
 #

@@ -126,3 +126,32 @@ def test_greedy_translate_rejects_bad_input():
         greedy_translate(model, np.zeros((0, 3), "int32"), max_length=3)
     with pytest.raises(ValueError, match="max_length"):
         greedy_translate(model, IDS, max_length=0)
+
+
+SMALL_SIZES = {
+    "1->N": dict(num_features=5, output_length=3, vocabulary_size=7, hidden_units=4),
+    "N->1": dict(vocabulary_size=20, embedding_dim=3, hidden_units=4, num_classes=2),
+    "N->N": dict(vocabulary_size=20, embedding_dim=3, hidden_units=4, num_tags=3),
+    "N->M": dict(
+        source_vocabulary_size=20,
+        target_vocabulary_size=9,
+        embedding_dim=3,
+        hidden_units=4,
+    ),
+}
+
+
+@pytest.mark.parametrize("task_shape", TASK_SHAPES)
+def test_keras_save_and_load_gives_identical_outputs(task_shape, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = build_task_model(task_shape, **SMALL_SIZES[task_shape])
+    inputs = {
+        "1->N": np.eye(5, dtype="float32")[:2],
+        "N->1": IDS,
+        "N->N": IDS,
+        "N->M": [IDS, np.array([[2, 4, 5], [2, 6, 0]], dtype="int32")],
+    }[task_shape]
+    path = tmp_path / "model.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    np.testing.assert_array_equal(_numpy(restored(inputs)), _numpy(model(inputs)))

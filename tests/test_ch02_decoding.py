@@ -7,6 +7,7 @@ alone = inside a batch, deterministic output.
 """
 
 import math
+import warnings
 
 import keras
 import numpy as np
@@ -129,7 +130,10 @@ def translator():
     )
     model = Seq2Seq(len(source_vocabulary), len(target_vocabulary), 16, 32)
     model.compile(keras.optimizers.Adam(0.01), loss=metrics.masked_loss)
-    model.fit(dataset, epochs=8, verbose=0)
+    with warnings.catch_warnings():
+        # Keras cannot count a filtered dataset's batches and warns after each epoch.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        model.fit(dataset, epochs=8, verbose=0)
     return Translator(
         model,
         source_vocabulary,
@@ -154,9 +158,7 @@ def test_the_trained_model_translates(translator):
 
 
 def test_compiled_greedy_equals_the_python_loop(translator):
-    source_ids = translator._pad(
-        [translator._encode_source(s)[0] for s in TEST_SENTENCES]
-    )
+    source_ids = translator.source_ids(TEST_SENTENCES)
     eager = greedy_search(translator.model, source_ids, max_length=10)
     compiled = compile_search(greedy_search, translator.model, max_length=10)(
         source_ids
@@ -265,3 +267,58 @@ def test_long_sources_are_truncated_with_a_warning(translator):
         translations = translator.translate_with_scores(["two", long_sentence])
     assert translations[1].truncated and len(translations[1].source_tokens) == 12
     assert translations[1].text == translator.translate([" ".join(["one"] * 12)])[0]
+
+
+def test_translations_survive_a_keras_round_trip(translator, tmp_path):
+    path = tmp_path / "translator_model.keras"
+    translator.model.save(path)
+    restored = Translator(
+        keras.saving.load_model(path),
+        translator.source_vocabulary,
+        translator.target_vocabulary,
+        "en",
+        "zh",
+        max_source_tokens=12,
+        max_output_tokens=10,
+    )
+    expected = translator.translate_with_scores(TEST_SENTENCES, method="beam")
+    restored_translations = restored.translate_with_scores(
+        TEST_SENTENCES, method="beam"
+    )
+    assert [t.tokens for t in restored_translations] == [t.tokens for t in expected]
+    np.testing.assert_array_equal(
+        [t.log_prob for t in restored_translations], [t.log_prob for t in expected]
+    )
+
+
+def test_lstm_bidirectional_models_decode_the_same_alone_and_in_a_batch(translator):
+    keras.utils.set_random_seed(7)
+    model = Seq2Seq(
+        len(translator.source_vocabulary),
+        len(translator.target_vocabulary),
+        8,
+        12,
+        cell_type="lstm",
+        bidirectional=True,
+    )
+    lstm_translator = Translator(
+        model,
+        translator.source_vocabulary,
+        translator.target_vocabulary,
+        "en",
+        "zh",
+        max_output_tokens=6,
+    )
+    batch = lstm_translator.translate_with_scores(TEST_SENTENCES[:6], method="beam")
+    for sentence, in_batch in zip(TEST_SENTENCES[:6], batch, strict=True):
+        alone = lstm_translator.translate_with_scores([sentence], method="beam")[0]
+        assert alone.tokens == in_batch.tokens
+        assert alone.log_prob == pytest.approx(in_batch.log_prob, abs=1e-5)
+
+
+def test_source_ids_are_right_padded(translator):
+    ids = translator.source_ids(["one two three", "four"])
+    assert ids.dtype == np.int32 and ids.shape == (2, 3)
+    assert ids[1, 1:].tolist() == [PAD_ID, PAD_ID] and (ids[0] != PAD_ID).all()
+    with pytest.raises(TypeError, match="single string"):
+        translator.source_ids("one")

@@ -54,10 +54,9 @@ def main(argv=None):
     run = experiments.train(model, data, arguments.epochs, scale.batch_size, verbose=0)
     translator = experiments.make_translator(model, data)
     sources = [source for source, _ in data.splits["test"][: arguments.sentences]]
-    ids = [translator._encode_source(source)[0] for source in sources]
     batches = [
-        translator._pad(ids[start : start + arguments.batch_size])
-        for start in range(0, len(ids), arguments.batch_size)
+        translator.source_ids(sources[start : start + arguments.batch_size])
+        for start in range(0, len(sources), arguments.batch_size)
     ]
     print(
         f"scale {scale.name}: {run.parameters:,} parameters, trained "

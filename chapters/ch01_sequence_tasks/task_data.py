@@ -4,8 +4,9 @@
   which is then removed with all other punctuation, so the model must find the
   question in the words themselves (word order, question words, 吗).
 - N→N: Chinese word segmentation as tagging. Each character gets one tag:
-  B (begins a word), M (inside), E (ends it) or S (a word on its own), the
-  usual scheme of Xue (2003). Tags come from the toy grammar's gold words.
+  B (begins a word), M (inside), E (ends it) or S (a word on its own); seeing
+  segmentation as character tagging goes back to Xue (2003). The tags come
+  from the toy grammar's gold words.
 - Embeddings: nearest neighbours of a token by cosine similarity.
 """
 

@@ -199,6 +199,15 @@ class Translator:
                 )
         return results
 
+    def source_ids(self, sentences):
+        """The padded `(B, S)` int32 array of source ids the model reads.
+
+        Sentences are checked and truncated as in `translate_with_scores`; use it to
+        call `greedy_search` or `beam_search` directly.
+        """
+        self._check_sentences(sentences)
+        return self._pad([self._encode_source(sentence)[0] for sentence in sentences])
+
     def _check_sentences(self, sentences):
         if isinstance(sentences, str):
             raise TypeError(
