@@ -84,8 +84,8 @@ print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or 
 # ## Data
 #
 # The training split of the Tatoeba corpus (lesson 0), cut to the scale's size.
-# We follow the pair whose English is "What time is it?", the example
-# sentence of our first seed text, taking the first of its several Chinese
+# We follow the pair whose English is "What time is it?", a classic example
+# for explaining encoders, taking the first of its several Chinese
 # translations.
 
 # %%

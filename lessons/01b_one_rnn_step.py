@@ -179,8 +179,9 @@ print(
 #
 # Keras stores the three `W`s side by side in one `(F, 3H)` kernel, the three
 # `U`s in one `(H, 3H)` recurrent kernel, and two bias rows `(2, 3H)`, one for
-# each side (that is the default `reset_after=True`). `gru_step` reads that
-# layout.
+# the input side (`b`) and one for the state side (`b'`), which is what the
+# default `reset_after=True` needs; in `z` and `r` the two simply add up.
+# `gru_step` reads that layout.
 
 # %%
 keras_gru = keras.layers.GRU(hidden_units, return_sequences=True, return_state=True)
@@ -243,7 +244,7 @@ print(np.allclose(outputs["sequences"][:, -1], outputs["state"]))
 # However long the sequence, the final state has `hidden_units` numbers: the
 # network must squeeze everything it needs from the sequence into them. This
 # is the "context vector" an encoder hands to a decoder; its size is the one
-# knob we set (seed texts quote 256, 512 or 1024 in real systems).
+# knob we set (256, 512 or 1024 units are common in real systems).
 
 # %%
 # NBVAL_CHECK_OUTPUT

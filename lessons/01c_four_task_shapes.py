@@ -26,7 +26,7 @@
 # - the input and output shapes of each model, and why they differ;
 # - how to train each one with padding masked out, and how to read its results.
 #
-# **Time:** 4 to 5 minutes on a 2-core laptop CPU (`cpu` scale); a few
+# **Time:** 3 to 4 minutes on a 2-core laptop CPU (`cpu` scale); a few
 # minutes on a Colab GPU (`gpu` scale: more data, wider models, more epochs;
 # not yet timed).
 
@@ -396,8 +396,9 @@ print(
 # %% [markdown]
 # **Model.** Embedding → a *bidirectional* GRU with `return_sequences=True`:
 # one forward and one backward pass, so each character's output has seen the
-# characters on both sides (whether 子 ends a word depends on what precedes
-# it) → a dense layer at every step. Padded tag positions hold 0, which is
+# characters on both sides (in real text, whether 子 ends a word, as in 孩子,
+# or starts one, as in 子弹, depends on its neighbours) → a dense layer at
+# every step. Padded tag positions hold 0, which is
 # also tag B; they do not count, because the embedding's mask reaches the
 # loss and Keras leaves masked positions out.
 

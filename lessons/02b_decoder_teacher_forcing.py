@@ -88,10 +88,12 @@ for source, target in toy.splits["train"][:3]:
 # shifted by one:
 
 # %%
-# NBVAL_CHECK_OUTPUT
 target_tokens = text.tokenize("I love you.", "en")
 target_ids = toy.target_vocabulary.encode(target_tokens)
 decoder_inputs, decoder_targets = text.teacher_forcing_shift(np.array(target_ids))
+
+# %%
+# NBVAL_CHECK_OUTPUT
 print("decoder input :", toy.target_vocabulary.decode(decoder_inputs, strip_special=False))
 print("decoder target:", toy.target_vocabulary.decode(decoder_targets, strip_special=False))
 

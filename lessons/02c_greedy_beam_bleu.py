@@ -25,8 +25,8 @@
 # - why decoding runs inside one compiled `tf.function`, and how much faster it is;
 # - BLEU with sacrebleu on the test split, and how often `[UNK]` appears in outputs.
 #
-# **Time:** about 6 minutes on a busy 2-core CPU (`cpu` scale: 3 epochs of
-# training dominate), about 5 minutes on a Colab GPU (`gpu` scale: 30 epochs).
+# **Time:** 4 to 7 minutes on a busy 2-core CPU (`cpu` scale: 3 epochs of
+# training dominate); on a Colab GPU (`gpu` scale: 30 epochs) not measured yet.
 
 # %%
 # Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
@@ -99,9 +99,9 @@ plots.plot_history(run.history, metrics=("loss", "masked_accuracy"))
 plt.show()
 
 # %% [markdown]
-# **Optional, longer run** (skipped unless `COURSE_LONG_RUN=1`): more epochs lower
-# the validation loss a little further before it starts to climb (the model
-# overfits ~20k sentence pairs).
+# **Optional, longer run** (skipped unless `COURSE_LONG_RUN=1`): after 3 epochs the
+# validation loss is still falling, so more epochs help; watch for the epoch where
+# it turns up, the sign that the model starts to memorise the ~20k training pairs.
 
 # %%
 if LONG_RUN:

@@ -5,6 +5,7 @@ by hand or by the chapter's reference code, and prints a pass or a hint. The
 worked solutions are in `solutions/ch01_solutions.py`.
 """
 
+import keras
 import numpy as np
 
 from chapters.ch01_sequence_tasks.rnn_steps import simple_rnn_step
@@ -135,8 +136,6 @@ def check_many_to_one_classifier(build_classifier):
 
     The model maps `(B, S)` token ids to `(B, classes)` probabilities.
     """
-    import keras
-
     keras.utils.set_random_seed(0)
     model = build_classifier(20, 4, 5, 3)
     ids = np.array([[4, 7, 9, 0], [5, 6, 0, 0]], "int32")
