@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.18.1
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -64,11 +66,12 @@ except ModuleNotFoundError:
 
 import keras
 import matplotlib.pyplot as plt
+import numpy as np
 import sacrebleu
 import tensorflow as tf
 import tensorflow_text
 
-from chapters.common import plots, tatoeba, toy_grammar
+from chapters.common import plots, tatoeba, text, toy_grammar
 from chapters.common.scales import current_scale, set_seed
 
 set_seed(42)
@@ -126,9 +129,13 @@ splits = tatoeba.split_corpus(corpus.pairs)
 for name, pairs in splits.items():
     share = len(pairs) / len(corpus.pairs)
     print(f"{name:10} {len(pairs):7,} pairs  ({share:.0%})")
-english_by_split = {name: {p.english.lower() for p in pairs} for name, pairs in splits.items()}
-print("English sentences shared by train and test:",
-      len(english_by_split["train"] & english_by_split["test"]))
+english_by_split = {
+    name: {p.english.lower() for p in pairs} for name, pairs in splits.items()
+}
+print(
+    "English sentences shared by train and test:",
+    len(english_by_split["train"] & english_by_split["test"]),
+)
 
 # %% [markdown]
 # Sentence lengths matter for everything that follows: recurrent models see one
@@ -136,8 +143,6 @@ print("English sentences shared by train and test:",
 # Chinese is read one character at a time, English one word at a time.
 
 # %%
-from chapters.common import text
-
 chinese_lengths = [len(text.tokenize_chinese(p.chinese)) for p in splits["train"]]
 english_lengths = [len(text.tokenize_english(p.english)) for p in splits["train"]]
 figure, axis = plt.subplots(figsize=(7, 3))
@@ -170,8 +175,6 @@ for pair in toy_pairs:
 # the Chinese word (column) it translates. Crossing links mark reordering.
 
 # %%
-import numpy as np
-
 pair = max(toy_pairs, key=lambda p: len(p.english_words))
 links = np.zeros((len(pair.english_words), len(pair.chinese_words)))
 for chinese_index, english_index in pair.alignment:

@@ -28,7 +28,11 @@ def test_backend_logs_are_dropped_and_real_warnings_kept():
     )
     notebook = make_notebook(
         {"output_type": "stream", "name": "stderr", "text": log},
-        {"output_type": "stream", "name": "stderr", "text": log + "UserWarning: real\n"},
+        {
+            "output_type": "stream",
+            "name": "stderr",
+            "text": log + "UserWarning: real\n",
+        },
         {"output_type": "stream", "name": "stdout", "text": "I0000 00:00:17 kept\n"},
     )
     run_course.drop_backend_logs(notebook)
