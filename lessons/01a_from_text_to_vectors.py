@@ -277,6 +277,10 @@ padded = encoder_rnn(embedding(batch))[1:]
 unmasked = encoder_rnn(embedding(batch), mask=np.ones_like(batch, dtype=bool))[1:]
 print("with the mask:    max difference", float(np.abs(alone - padded).max()))
 print("without the mask: max difference", float(np.abs(alone - unmasked).max()))
+print(
+    f"Key figure: vocabularies of {len(chinese_vocabulary):,} Chinese and "
+    f"{len(english_vocabulary):,} English tokens, scale {scale.name}"
+)
 
 # %% [markdown]
 # ## Summary

@@ -599,6 +599,8 @@ plt.show()
 # %%
 for task, (metric, seconds) in results.items():
     print(f"{task:30} {metric:34} trained in {seconds:5.0f} s")
+summary = "; ".join(f"{task}: {metric}" for task, (metric, _) in results.items())
+print(f"Key figure: {summary}, scale {scale.name}")
 
 # %% [markdown]
 # Next, lesson 1d opens the question classifier's embedding table.
