@@ -30,11 +30,23 @@
 # %%
 # Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
 import sys
+
 if "google.colab" in sys.modules:
     import subprocess
-    subprocess.run(["git", "clone", "--depth=1", "https://github.com/seq2seq-course/seq2seq-keras.git", "/content/course"], check=False)
+
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "--depth=1",
+            "https://github.com/seq2seq-course/seq2seq-keras.git",
+            "/content/course",
+        ],
+        check=False,
+    )
     sys.path.insert(0, "/content/course")
     from chapters.common.colab import setup_colab
+
     setup_colab("/content/course")
 
 # %% [markdown]
@@ -48,7 +60,6 @@ import time
 if importlib.util.find_spec("chapters") is None:
     sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -61,8 +72,10 @@ lesson_started = time.perf_counter()
 scale = current_scale()
 set_seed(42)
 plots.use_cjk_font()
-print(f"scale {scale.name}: hidden_units={scale.hidden_units}, "
-      f"embedding_dim={scale.embedding_dim}")
+print(
+    f"scale {scale.name}: hidden_units={scale.hidden_units}, "
+    f"embedding_dim={scale.embedding_dim}"
+)
 
 # %% [markdown]
 # ## Data
@@ -91,7 +104,10 @@ for sentence_tokens, sentence_ids in zip(tokens, ids, strict=True):
     print(sentence_tokens, "->", sentence_ids)
 longest = max(len(sentence_ids) for sentence_ids in ids)
 source_ids = np.array(
-    [sentence_ids + [text.PAD_ID] * (longest - len(sentence_ids)) for sentence_ids in ids],
+    [
+        sentence_ids + [text.PAD_ID] * (longest - len(sentence_ids))
+        for sentence_ids in ids
+    ],
     dtype="int32",
 )
 print(source_ids)
@@ -140,7 +156,10 @@ states = []
 for step in range(sentence.shape[1]):
     output, (state,) = encoder.rnn.cell(embedded[:, step], [state])
     states.append(np.asarray(state)[0])
-    print(f"step {step}: read {tokens[1][step]!r}, state[:4] = {np.round(states[-1][:4], 3)}")
+    print(
+        f"step {step}: read {tokens[1][step]!r}, "
+        f"state[:4] = {np.round(states[-1][:4], 3)}"
+    )
 layer_outputs = encoder(sentence)["outputs"][0]
 np.testing.assert_allclose(np.array(states), layer_outputs, atol=1e-5)
 np.testing.assert_allclose(states[-1], encoder(sentence)["context"][0], atol=1e-5)
@@ -174,7 +193,10 @@ in_batch = encoded["context"][:1]
 print("max |difference| with the mask:   ", float(np.abs(alone - in_batch).max()))
 unmasked_rnn = encoder.rnn  # the same weights, called without a mask
 _, unmasked_state = unmasked_rnn(encoder.embedding(source_ids))[:2]
-print("max |difference| without the mask:", float(np.abs(alone - unmasked_state[:1]).max()))
+print(
+    "max |difference| without the mask:",
+    float(np.abs(alone - unmasked_state[:1]).max()),
+)
 
 # %% [markdown]
 # ### Bidirectional encoders
@@ -184,17 +206,25 @@ print("max |difference| without the mask:", float(np.abs(alone - unmasked_state[
 
 # %%
 bidirectional = Encoder(
-    len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units,
+    len(data.source_vocabulary),
+    scale.embedding_dim,
+    scale.hidden_units,
     bidirectional=True,
 )
 context_width = bidirectional(source_ids)["context"].shape[-1]
-print(f"bidirectional context: {context_width} numbers, "
-      f"2 x hidden units: {context_width == 2 * scale.hidden_units}")
+print(
+    f"bidirectional context: {context_width} numbers, "
+    f"2 x hidden units: {context_width == 2 * scale.hidden_units}"
+)
 lstm = Encoder(
-    len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units,
+    len(data.source_vocabulary),
+    scale.embedding_dim,
+    scale.hidden_units,
     cell_type="lstm",
 )
-print("LSTM final states:", [tuple(s.shape) for s in lstm(source_ids)["states"]], "(h, c)")
+print(
+    "LSTM final states:", [tuple(s.shape) for s in lstm(source_ids)["states"]], "(h, c)"
+)
 
 # %% [markdown]
 # ## Summary
@@ -224,5 +254,7 @@ exercises.check_last_real_state(last_real_state)
 
 # %%
 seconds = time.perf_counter() - lesson_started
-print(f"Key figure: a {encoder.context_size}-number context vector summarises "
-      f"sentences of every length (scale {scale.name}, lesson ran in {seconds:.0f} s)")
+print(
+    f"Key figure: a {encoder.context_size}-number context vector summarises "
+    f"sentences of every length (scale {scale.name}, lesson ran in {seconds:.0f} s)"
+)

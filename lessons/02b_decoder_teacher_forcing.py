@@ -33,11 +33,23 @@
 # %%
 # Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
 import sys
+
 if "google.colab" in sys.modules:
     import subprocess
-    subprocess.run(["git", "clone", "--depth=1", "https://github.com/seq2seq-course/seq2seq-keras.git", "/content/course"], check=False)
+
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "--depth=1",
+            "https://github.com/seq2seq-course/seq2seq-keras.git",
+            "/content/course",
+        ],
+        check=False,
+    )
     sys.path.insert(0, "/content/course")
     from chapters.common.colab import setup_colab
+
     setup_colab("/content/course")
 
 # %% [markdown]
@@ -94,8 +106,13 @@ decoder_inputs, decoder_targets = text.teacher_forcing_shift(np.array(target_ids
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("decoder input :", toy.target_vocabulary.decode(decoder_inputs, strip_special=False))
-print("decoder target:", toy.target_vocabulary.decode(decoder_targets, strip_special=False))
+print(
+    "decoder input :", toy.target_vocabulary.decode(decoder_inputs, strip_special=False)
+)
+print(
+    "decoder target:",
+    toy.target_vocabulary.decode(decoder_targets, strip_special=False),
+)
 
 # %% [markdown]
 # Feeding the true previous word, not the model's own guess, lets every step be
@@ -127,15 +144,23 @@ context = np.random.default_rng(0).normal(size=(2, hidden_units)).astype("float3
 batch_inputs = np.array([[text.START_ID, 5, 6, 7], [text.START_ID, 8, 9, 10]])
 logits, final_states = decoder(batch_inputs, decoder.initial_states(context), context)
 print("logits", tuple(logits.shape), "(B, T, V)")
-print("GRU input width:", decoder.rnn.cell.kernel.shape[0], "= embedding + context =",
-      scale.embedding_dim, "+", hidden_units)
+print(
+    "GRU input width:",
+    decoder.rnn.cell.kernel.shape[0],
+    "= embedding + context =",
+    scale.embedding_dim,
+    "+",
+    hidden_units,
+)
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print("logits for 2 sentences x 4 steps:", tuple(logits.shape[:2]))
 print("one score per target word:", logits.shape[-1] == len(toy.target_vocabulary))
-print("GRU input = embedding + context:",
-      decoder.rnn.cell.kernel.shape[0] == scale.embedding_dim + hidden_units)
+print(
+    "GRU input = embedding + context:",
+    decoder.rnn.cell.kernel.shape[0] == scale.embedding_dim + hidden_units,
+)
 
 # %% [markdown]
 # Training runs all steps in one pass; decoding will call `Decoder.step` once per
@@ -175,7 +200,10 @@ print(f"unmasked mean {unmasked:.4f}  (counts the [PAD] position too)")
 # %%
 set_seed(42)
 model = experiments.build_seq2seq(toy, scale.embedding_dim, scale.hidden_units)
-print(f"{model.count_params():,} parameters; log V = {np.log(len(toy.target_vocabulary)):.2f}")
+print(
+    f"{model.count_params():,} parameters; "
+    f"log V = {np.log(len(toy.target_vocabulary)):.2f}"
+)
 run = experiments.train(model, toy, scale.length_curve_epochs, scale.batch_size)
 print(f"trained in {run.seconds:.0f} s")
 
@@ -198,7 +226,10 @@ for (source, reference), output in zip(
 ):
     print(f"{source}\n  model:     {output}\n  reference: {reference}")
 evaluation = experiments.evaluate(translator, toy.splits["test"])
-print(f"greedy BLEU on {len(toy.splits['test'])} toy test sentences: {evaluation.bleu:.1f}")
+print(
+    f"greedy BLEU on {len(toy.splits['test'])} toy test sentences: "
+    f"{evaluation.bleu:.1f}"
+)
 
 # %% [markdown]
 # ## Summary
@@ -254,5 +285,8 @@ exercises.check_masked_loss(masked_loss)
 
 # %%
 seconds = time.perf_counter() - lesson_started
-print(f"Key figure: toy-grammar greedy BLEU {evaluation.bleu:.1f} after "
-      f"{scale.length_curve_epochs} epochs (scale {scale.name}, lesson ran in {seconds:.0f} s)")
+print(
+    f"Key figure: toy-grammar greedy BLEU {evaluation.bleu:.1f} after "
+    f"{scale.length_curve_epochs} epochs "
+    f"(scale {scale.name}, lesson ran in {seconds:.0f} s)"
+)

@@ -31,11 +31,23 @@
 # %%
 # Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
 import sys
+
 if "google.colab" in sys.modules:
     import subprocess
-    subprocess.run(["git", "clone", "--depth=1", "https://github.com/seq2seq-course/seq2seq-keras.git", "/content/course"], check=False)
+
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "--depth=1",
+            "https://github.com/seq2seq-course/seq2seq-keras.git",
+            "/content/course",
+        ],
+        check=False,
+    )
     sys.path.insert(0, "/content/course")
     from chapters.common.colab import setup_colab
+
     setup_colab("/content/course")
 
 # %% [markdown]
@@ -68,7 +80,10 @@ scale = current_scale()
 set_seed(42)
 # Set COURSE_LONG_RUN=1 to train for more epochs in the optional cell below.
 LONG_RUN = os.environ.get("COURSE_LONG_RUN") == "1"
-print(f"scale {scale.name}: {scale.seq2seq_epochs} epochs, hidden_units={scale.hidden_units}")
+print(
+    f"scale {scale.name}: {scale.seq2seq_epochs} epochs, "
+    f"hidden_units={scale.hidden_units}"
+)
 
 # %% [markdown]
 # ## Data
@@ -79,8 +94,10 @@ print(f"scale {scale.name}: {scale.seq2seq_epochs} epochs, hidden_units={scale.h
 # %%
 data = experiments.tatoeba_data(scale)
 print({name: len(pairs) for name, pairs in data.splits.items()})
-print(f"vocabularies: {len(data.source_vocabulary)} characters, "
-      f"{len(data.target_vocabulary)} English words")
+print(
+    f"vocabularies: {len(data.source_vocabulary)} characters, "
+    f"{len(data.target_vocabulary)} English words"
+)
 
 # %% [markdown]
 # ## Model and training
@@ -106,8 +123,10 @@ plt.show()
 # %%
 if LONG_RUN:
     more = experiments.train(model, data, 10, scale.batch_size)
-    print(f"10 more epochs in {more.seconds:.0f} s; "
-          f"validation loss {more.history['val_loss'][-1]:.3f}")
+    print(
+        f"10 more epochs in {more.seconds:.0f} s; "
+        f"validation loss {more.history['val_loss'][-1]:.3f}"
+    )
 else:
     print("skipped (set COURSE_LONG_RUN=1 to run it)")
 
@@ -131,12 +150,17 @@ else:
 translator = experiments.make_translator(model, data)
 examples = ["我爱你。", "欢迎来北京！", "他是我的朋友。", "今天很冷。"]
 for example in examples:
-    unknown = [t for t in text.tokenize(example, "zh")
-               if data.source_vocabulary.encode([t]) == [text.UNK_ID]]
+    unknown = [
+        t
+        for t in text.tokenize(example, "zh")
+        if data.source_vocabulary.encode([t]) == [text.UNK_ID]
+    ]
     print(example, "unknown characters:", unknown or "none")
 for translation in translator.translate_with_scores(examples):
-    print(f"{translation.source}  ->  {translation.text}   "
-          f"(log p = {translation.log_prob:.2f})")
+    print(
+        f"{translation.source}  ->  {translation.text}   "
+        f"(log p = {translation.log_prob:.2f})"
+    )
 
 # %% [markdown]
 # ### Compiled vs Python loop
@@ -162,7 +186,10 @@ for name, search in {
     print(f"{name:12s} {len(test_sources) / timings[name]:7.1f} sentences/s")
 eager_tokens = greedy_search(model, source_ids, max_length=50)["tokens"]
 np.testing.assert_array_equal(result["tokens"], eager_tokens)
-print(f"same tokens; compiled is {timings['python loop'] / timings['compiled']:.1f}x faster")
+print(
+    "same tokens; compiled is "
+    f"{timings['python loop'] / timings['compiled']:.1f}x faster"
+)
 
 # %% [markdown]
 # ## Beam search
@@ -184,9 +211,11 @@ beams = beam_search(model, sentence_ids, 50, beam_width=scale.beam_width)
 for rank in range(scale.beam_width):
     length = int(beams["lengths"][0, rank])
     words = data.target_vocabulary.decode(beams["tokens"][0, rank, :length])
-    print(f"{rank}: {text.detokenize(words, 'en'):40s} log p = "
-          f"{float(beams['scores'][0, rank]):6.2f}  normalized = "
-          f"{float(beams['normalized_scores'][0, rank]):6.2f}")
+    print(
+        f"{rank}: {text.detokenize(words, 'en'):40s} log p = "
+        f"{float(beams['scores'][0, rank]):6.2f}  normalized = "
+        f"{float(beams['normalized_scores'][0, rank]):6.2f}"
+    )
 
 # %% [markdown]
 # Beam width 1 is greedy decoding. With more beams the model's own score of its
@@ -201,11 +230,19 @@ beam_one = translator.translate_with_scores(sample, method="beam", beam_width=1)
 beam = translator.translate_with_scores(
     sample, method="beam", beam_width=scale.beam_width, length_penalty=0.0
 )
-print("beam width 1 == greedy:", [t.tokens for t in beam_one] == [t.tokens for t in greedy])
-better = np.mean([b.log_prob >= g.log_prob - 1e-5 for b, g in zip(beam, greedy, strict=True)])
-print(f"beam {scale.beam_width} scores at least greedy on {better:.0%} of {len(sample)} sentences; "
-      f"mean log p {np.mean([t.log_prob for t in greedy]):.2f} (greedy) vs "
-      f"{np.mean([t.log_prob for t in beam]):.2f} (beam)")
+print(
+    "beam width 1 == greedy:",
+    [t.tokens for t in beam_one] == [t.tokens for t in greedy],
+)
+better = np.mean(
+    [b.log_prob >= g.log_prob - 1e-5 for b, g in zip(beam, greedy, strict=True)]
+)
+print(
+    f"beam {scale.beam_width} scores at least greedy on {better:.0%} of "
+    f"{len(sample)} sentences; "
+    f"mean log p {np.mean([t.log_prob for t in greedy]):.2f} (greedy) vs "
+    f"{np.mean([t.log_prob for t in beam]):.2f} (beam)"
+)
 
 # %% [markdown]
 # ## BLEU on the test split
@@ -218,21 +255,34 @@ print(f"beam {scale.beam_width} scores at least greedy on {better:.0%} of {len(s
 
 # %%
 greedy_eval = experiments.evaluate(translator, data.splits["test"], "greedy")
-beam_eval = experiments.evaluate(translator, data.splits["test"], "beam", scale.beam_width)
+beam_eval = experiments.evaluate(
+    translator, data.splits["test"], "beam", scale.beam_width
+)
 print(f"test sentences: {len(data.splits['test'])}")
-print(f"BLEU greedy      {greedy_eval.bleu:5.1f}   [UNK] in outputs {greedy_eval.unknown_rate:.2%}")
-print(f"BLEU beam (K={scale.beam_width}) {beam_eval.bleu:5.1f}   [UNK] in outputs "
-      f"{beam_eval.unknown_rate:.2%}")
-for translation, reference in list(zip(beam_eval.translations, beam_eval.references))[:8]:
-    print(f"  {translation.source}\n    model: {translation.text}\n    ref:   {reference}")
+print(
+    f"BLEU greedy      {greedy_eval.bleu:5.1f}   "
+    f"[UNK] in outputs {greedy_eval.unknown_rate:.2%}"
+)
+print(
+    f"BLEU beam (K={scale.beam_width}) {beam_eval.bleu:5.1f}   [UNK] in outputs "
+    f"{beam_eval.unknown_rate:.2%}"
+)
+shown = zip(beam_eval.translations[:8], beam_eval.references[:8], strict=True)
+for translation, reference in shown:
+    print(
+        f"  {translation.source}\n    model: {translation.text}\n    ref:   {reference}"
+    )
 
 # %% [markdown]
 # Single-sentence BLEU is noisy, but it shows what BLEU rewards:
 
 # %%
-for translation, reference in list(zip(beam_eval.translations, beam_eval.references))[:4]:
-    print(f"{metrics.sentence_bleu(translation.text, reference):5.1f}  "
-          f"{translation.text!r} vs {reference!r}")
+shown = zip(beam_eval.translations[:4], beam_eval.references[:4], strict=True)
+for translation, reference in shown:
+    print(
+        f"{metrics.sentence_bleu(translation.text, reference):5.1f}  "
+        f"{translation.text!r} vs {reference!r}"
+    )
 
 # %% [markdown]
 # ## Summary
@@ -289,6 +339,9 @@ exercises.check_bleu_by_hand(bleu_by_hand)
 
 # %%
 seconds = time.perf_counter() - lesson_started
-print(f"Key figure: Tatoeba zh->en test BLEU {greedy_eval.bleu:.1f} greedy, "
-      f"{beam_eval.bleu:.1f} beam (K={scale.beam_width}); {run.parameters:,} parameters "
-      f"trained in {run.seconds:.0f} s (scale {scale.name}, lesson ran in {seconds:.0f} s)")
+print(
+    f"Key figure: Tatoeba zh->en test BLEU {greedy_eval.bleu:.1f} greedy, "
+    f"{beam_eval.bleu:.1f} beam (K={scale.beam_width}); {run.parameters:,} parameters "
+    f"trained in {run.seconds:.0f} s "
+    f"(scale {scale.name}, lesson ran in {seconds:.0f} s)"
+)

@@ -34,11 +34,23 @@
 # %%
 # Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
 import sys
+
 if "google.colab" in sys.modules:
     import subprocess
-    subprocess.run(["git", "clone", "--depth=1", "https://github.com/seq2seq-course/seq2seq-keras.git", "/content/course"], check=False)
+
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "--depth=1",
+            "https://github.com/seq2seq-course/seq2seq-keras.git",
+            "/content/course",
+        ],
+        check=False,
+    )
     sys.path.insert(0, "/content/course")
     from chapters.common.colab import setup_colab
+
     setup_colab("/content/course")
 
 # %% [markdown]
@@ -76,8 +88,10 @@ print(f"scale {scale.name}:", options)
 # %%
 sample = experiments.toy_data(300, 50, max_words=options["max_words"]).splits["train"]
 lengths = [len(text.tokenize(source, "zh")) for source, _ in sample]
-print(f"source lengths: min {min(lengths)}, median {int(np.median(lengths))}, "
-      f"max {max(lengths)} characters")
+print(
+    f"source lengths: min {min(lengths)}, median {int(np.median(lengths))}, "
+    f"max {max(lengths)} characters"
+)
 longest = max(sample, key=lambda pair: len(pair[0]))
 print(longest[0], "\n ->", longest[1])
 
@@ -96,8 +110,10 @@ print(longest[0], "\n ->", longest[1])
 curve = experiments.length_curve(**options)
 print(curve.table())
 for units in sorted(curve.bleu):
-    print(f"context size {units}: {curve.parameters[units]:,} parameters, "
-          f"trained in {curve.seconds[units]:.0f} s")
+    print(
+        f"context size {units}: {curve.parameters[units]:,} parameters, "
+        f"trained in {curve.seconds[units]:.0f} s"
+    )
 
 # %%
 experiments.plot_length_curve(curve)
@@ -106,12 +122,13 @@ plt.show()
 # %% [markdown]
 # ## Reading the curve
 #
-# - Both models translate short sentences best and lose quality steadily as the
-#   source grows: every word must squeeze through the same fixed-size vector, and
-#   the RNN state written early is overwritten by later words.
-# - The bigger context vector is better everywhere, but its curve falls too: more
-#   room delays the loss, it does not remove it, because the decoder still gets one
-#   summary of the whole source, the same at every step (weakness 2).
+# - The bigger model translates short sentences best and loses quality steadily as
+#   the source grows: every word must squeeze through the same fixed-size vector,
+#   and the RNN state written early is overwritten by later words.
+# - The bigger context vector is better in every bucket, but its advantage is
+#   largest on short sentences and shrinks on long ones: more room lifts the curve
+#   without flattening it, because the decoder still gets one summary of the whole
+#   source, the same at every step (weakness 2).
 # - Chapter 3 keeps all encoder states and lets the decoder look back at the
 #   relevant ones at every step (attention); we will draw this plot again there
 #   and compare.
@@ -153,8 +170,10 @@ small, large = min(curve.bleu), max(curve.bleu)
 filled = [index for index, count in enumerate(curve.counts) if count]
 first, last = filled[0], filled[-1]
 seconds = time.perf_counter() - lesson_started
-print(f"Key figure: with a {large}-unit context, BLEU {curve.bleu[large][first]:.1f} on "
-      f"{curve.labels[first]} source tokens vs {curve.bleu[large][last]:.1f} on "
-      f"{curve.labels[last]}; overall "
-      f"{curve.overall_bleu[small]:.1f} (h={small}) vs {curve.overall_bleu[large]:.1f} "
-      f"(h={large}) (scale {scale.name}, lesson ran in {seconds:.0f} s)")
+print(
+    f"Key figure: with a {large}-unit context, BLEU {curve.bleu[large][first]:.1f} on "
+    f"{curve.labels[first]} source tokens vs {curve.bleu[large][last]:.1f} on "
+    f"{curve.labels[last]}; overall "
+    f"{curve.overall_bleu[small]:.1f} (h={small}) vs {curve.overall_bleu[large]:.1f} "
+    f"(h={large}) (scale {scale.name}, lesson ran in {seconds:.0f} s)"
+)

@@ -20,11 +20,23 @@
 # %%
 # Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
 import sys
+
 if "google.colab" in sys.modules:
     import subprocess
-    subprocess.run(["git", "clone", "--depth=1", "https://github.com/seq2seq-course/seq2seq-keras.git", "/content/course"], check=False)
+
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "--depth=1",
+            "https://github.com/seq2seq-course/seq2seq-keras.git",
+            "/content/course",
+        ],
+        check=False,
+    )
     sys.path.insert(0, "/content/course")
     from chapters.common.colab import setup_colab
+
     setup_colab("/content/course")
 
 # %%
@@ -183,9 +195,13 @@ def bleu_by_hand(hypothesis, reference, max_order=4):
 
     log_precisions = []
     for n in range(1, max_order + 1):
-        hypothesis_counts, reference_counts = ngrams(hypothesis, n), ngrams(reference, n)
+        hypothesis_counts, reference_counts = (
+            ngrams(hypothesis, n),
+            ngrams(reference, n),
+        )
         clipped = sum(
-            min(count, reference_counts[gram]) for gram, count in hypothesis_counts.items()
+            min(count, reference_counts[gram])
+            for gram, count in hypothesis_counts.items()
         )
         log_precisions.append(math.log(clipped / sum(hypothesis_counts.values())))
     brevity_penalty = min(1.0, math.exp(1 - len(reference) / len(hypothesis)))

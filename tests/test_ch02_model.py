@@ -45,6 +45,10 @@ def test_encoder_rejects_bad_arguments():
         Encoder(10, 4, 4, cell_type="rnn")
     with pytest.raises(ValueError, match="hidden_units=0"):
         Encoder(10, 4, 0)
+    with pytest.raises(ValueError, match="vocabulary_size=2.5"):
+        Decoder(2.5, 4, 4)
+    with pytest.raises(ValueError, match="cell_type"):
+        Seq2Seq(10, 10, cell_type="transformer")
 
 
 @pytest.mark.parametrize("cell_type", ["gru", "lstm"])

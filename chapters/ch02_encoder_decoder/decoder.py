@@ -15,7 +15,11 @@ logits over the target vocabulary.
 import keras
 from keras import ops
 
-from chapters.ch02_encoder_decoder.encoder import check_cell_type, make_rnn
+from chapters.ch02_encoder_decoder.encoder import (
+    check_cell_type,
+    check_sizes,
+    make_rnn,
+)
 from chapters.common.text import PAD_ID
 
 
@@ -60,6 +64,11 @@ class Decoder(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        check_sizes(
+            vocabulary_size=vocabulary_size,
+            embedding_dim=embedding_dim,
+            hidden_units=hidden_units,
+        )
         self.vocabulary_size = vocabulary_size
         self.embedding_dim = embedding_dim
         self.hidden_units = hidden_units

@@ -26,6 +26,15 @@ def check_cell_type(cell_type):
     return cell_type.lower()
 
 
+def check_sizes(**sizes):
+    """Raises a `ValueError` naming the first size that is not a positive integer."""
+    for name, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(
+                f"{name} must be a positive integer. Received: {name}={value!r}"
+            )
+
+
 def make_rnn(cell_type, units, **kwargs):
     """A Keras GRU or LSTM layer that returns its whole sequence and its final state."""
     layer_class = keras.layers.GRU if cell_type == "gru" else keras.layers.LSTM
@@ -79,15 +88,11 @@ class Encoder(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (
-            ("vocabulary_size", vocabulary_size),
-            ("embedding_dim", embedding_dim),
-            ("hidden_units", hidden_units),
-        ):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"{name} must be a positive integer. Received: {name}={value!r}"
-                )
+        check_sizes(
+            vocabulary_size=vocabulary_size,
+            embedding_dim=embedding_dim,
+            hidden_units=hidden_units,
+        )
         self.vocabulary_size = vocabulary_size
         self.embedding_dim = embedding_dim
         self.hidden_units = hidden_units
@@ -137,6 +142,8 @@ class Encoder(keras.layers.Layer):
         }
 
     def compute_mask(self, source_ids, mask=None):
+        # The padding mask travels inside the returned dict, where attention layers
+        # of later chapters read it; Keras should not attach one to the outputs.
         return None
 
     def get_config(self):

@@ -337,6 +337,7 @@ def length_curve(
     """
     data = toy_data(train_pairs, eval_pairs, min_words, max_words, seed)
     test_pairs = data.splits["test"]
+    longest_source = max(len(text.tokenize(source, "zh")) for source, _ in test_pairs)
     curve = LengthCurve(
         [bucket_label(i) for i in range(len(LENGTH_BUCKET_EDGES) + 1)],
         [],
@@ -349,7 +350,14 @@ def length_curve(
         scales.set_seed(seed)
         model = build_seq2seq(data, embedding_dim, units, **model_options)
         run = train(model, data, epochs, batch_size, validation=False, verbose=verbose)
-        translator = make_translator(model, data, max_output_tokens=2 * max_words + 10)
+        # Every source must be read whole: truncating would hide the very effect
+        # the curve measures.
+        translator = make_translator(
+            model,
+            data,
+            max_source_tokens=longest_source,
+            max_output_tokens=2 * max_words + 10,
+        )
         evaluation = evaluate(translator, test_pairs)
         curve.counts, curve.bleu[units] = bleu_by_length(evaluation, test_pairs, "zh")
         curve.overall_bleu[units] = evaluation.bleu
