@@ -27,7 +27,7 @@
 # **Time:** under a minute on a laptop CPU and on a Colab GPU.
 
 # %%
-# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:

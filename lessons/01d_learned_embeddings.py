@@ -29,7 +29,7 @@
 # **Time:** about a minute on a 2-core laptop CPU (`cpu` scale) and on a Colab GPU.
 
 # %%
-# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:

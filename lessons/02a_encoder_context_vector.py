@@ -28,7 +28,7 @@
 # **Time:** under a minute on a laptop CPU and on a Colab GPU (no training).
 
 # %%
-# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:

@@ -32,7 +32,7 @@
 # not measured yet.
 
 # %%
-# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:

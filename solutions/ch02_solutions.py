@@ -18,7 +18,7 @@
 # its check. Try the exercise in its lesson first.
 
 # %%
-# Colab set-up: clones the course and installs its pinned requirements; does nothing elsewhere.
+# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
