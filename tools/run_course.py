@@ -12,6 +12,7 @@ key figure: the last printed line that starts with `Key figure:`.
 import argparse
 import pathlib
 import re
+import subprocess
 import sys
 import time
 
@@ -81,7 +82,9 @@ def run_notebook(source: pathlib.Path, target: pathlib.Path) -> float:
         timeout=3600,
         kernel_name="python3",
         resources={"metadata": {"path": str(source.parent)}},
-    ).execute()
+    ).execute(
+        stderr=subprocess.DEVNULL
+    )  # the kernel's own logs; cells' go to the notebook
     elapsed = time.perf_counter() - start
     drop_backend_logs(notebook)
     target.parent.mkdir(parents=True, exist_ok=True)
