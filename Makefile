@@ -15,8 +15,9 @@ $(VENV)/installed: requirements.txt
 	touch $@
 
 ## make lab: open the lessons in JupyterLab.
+# Jupyter refuses to run as root (containers, some cloud machines) unless told to.
 lab: $(VENV)/installed
-	$(BIN)/jupyter lab lessons/
+	$(BIN)/jupyter lab lessons/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make test: unit tests, then every lesson and solution notebook at the ci scale.
 test: $(VENV)/installed
