@@ -110,9 +110,12 @@ for field, value in vars(scale).items():
 # publishes its Chinese–English pairs as `cmn-eng.zip` (licence CC-BY 2.0 France).
 # `load_corpus` reads a copy you point it to (an argument, or the folder in the
 # `COURSE_CORPUS_DIR` variable), else its download cache, else downloads it once.
+# Offline and without a copy, the lessons use `load_corpus_or_toy`, which warns
+# and puts the course's toy-grammar pairs (below) in Tatoeba's place, so that
+# every lesson still runs.
 
 # %%
-corpus = tatoeba.load_corpus()
+corpus = tatoeba.load_corpus_or_toy()
 print(f"{len(corpus.pairs):,} pairs read from {corpus.path.name}")
 print(f"{corpus.skipped_lines} lines skipped as blank or malformed")
 for pair in corpus.pairs[1000:20000:3800]:
@@ -199,4 +202,5 @@ plt.show()
 # Next: lesson 1a turns a sentence into numbers a network can read.
 
 # %%
-print(f"Key figure: {len(corpus.pairs):,} Tatoeba pairs, scale {scale.name}")
+source = corpus.path.name
+print(f"Key figure: {len(corpus.pairs):,} pairs from {source}, scale {scale.name}")

@@ -89,9 +89,12 @@ print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or 
 # translations.
 
 # %%
-corpus = tatoeba.load_corpus()
+corpus = tatoeba.load_corpus_or_toy()
 train_pairs = tatoeba.split_corpus(corpus)["train"][: scale.tatoeba_train_pairs]
-pair = next(p for p in corpus.pairs if p.english == "What time is it?")
+# (Offline, toy-grammar pairs stand in for Tatoeba; then we take the first pair.)
+pair = next(
+    (p for p in corpus.pairs if p.english == "What time is it?"), train_pairs[0]
+)
 print(f"{len(train_pairs):,} training pairs")
 print("Chinese:", pair.chinese)
 print("English:", pair.english)

@@ -287,12 +287,15 @@ print(f"Key figure: NumPy GRU vs Keras {masked_difference:.1e}, scale {scale.nam
 # and the character below it. The last column is the summary `c`.
 
 # %%
-corpus = tatoeba.load_corpus()
+corpus = tatoeba.load_corpus_or_toy()
 train_pairs = tatoeba.split_corpus(corpus)["train"][: scale.tatoeba_train_pairs]
 vocabulary = text.Vocabulary.build(
     [text.tokenize_chinese(p.chinese) for p in train_pairs]
 )
-sentence = next(p.chinese for p in corpus.pairs if p.english == "What time is it?")
+sentence = next(
+    (p.chinese for p in corpus.pairs if p.english == "What time is it?"),
+    train_pairs[0].chinese,  # offline, toy-grammar pairs stand in for Tatoeba
+)
 tokens = text.tokenize_chinese(sentence)
 ids = np.array([vocabulary.encode(tokens)])  # (1, S)
 vectors = keras.layers.Embedding(len(vocabulary), scale.embedding_dim, mask_zero=True)(

@@ -277,7 +277,7 @@ for language, (model, vocabulary, arrays, _, seconds) in number_models.items():
 # English sentence once (Tatoeba often has several Chinese translations of it).
 
 # %%
-splits = tatoeba.split_corpus(tatoeba.load_corpus())
+splits = tatoeba.split_corpus(tatoeba.load_corpus_or_toy())
 questions = question_data(
     splits["train"],
     splits["validation"],

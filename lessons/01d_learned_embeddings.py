@@ -93,7 +93,7 @@ print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or 
 # split, punctuation removed, labelled 1 when they were questions.
 
 # %%
-splits = tatoeba.split_corpus(tatoeba.load_corpus())
+splits = tatoeba.split_corpus(tatoeba.load_corpus_or_toy())
 questions = question_data(
     splits["train"],
     splits["validation"],

@@ -149,6 +149,27 @@ def test_a_failed_download_says_how_to_get_the_file(isolated, monkeypatch):
     assert not any(isolated.iterdir())
 
 
+def test_offline_lessons_get_toy_pairs_in_place_of_tatoeba(isolated, monkeypatch):
+    def refuse(url, destination):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(tatoeba, "download_file", refuse)
+    monkeypatch.setattr(tatoeba, "TOY_STAND_IN_PAIRS", 200)
+    with pytest.warns(UserWarning, match="(?s)no network.*toy-grammar pairs"):
+        corpus = tatoeba.load_corpus_or_toy()
+    assert corpus.path == tatoeba.TOY_STAND_IN_PATH
+    assert 0 < len(corpus.pairs) <= 200
+    assert len(set(corpus.pairs)) == len(corpus.pairs)
+    assert all(pair.chinese.endswith(("。", "？")) for pair in corpus.pairs)
+    assert set(tatoeba.split_corpus(corpus.pairs)) == set(tatoeba.SPLITS)
+
+
+def test_the_stand_in_is_not_used_when_tatoeba_is_there(isolated, tmp_path):
+    write_fixture(isolated)
+    corpus = tatoeba.load_corpus_or_toy()
+    assert corpus.path == isolated / "cmn.txt"
+
+
 def test_download_file_sends_a_browser_user_agent(tmp_path, monkeypatch):
     requests = []
 

@@ -98,7 +98,7 @@ def tatoeba_data(scale=None, direction="zh-en"):
     from chapters.common import tatoeba
 
     scale = scale or scales.current_scale()
-    corpus = tatoeba.load_corpus()
+    corpus = tatoeba.load_corpus_or_toy()
     splits = {
         name: tatoeba.translation_pairs(pairs, direction)
         for name, pairs in tatoeba.split_corpus(corpus.pairs).items()

@@ -14,6 +14,11 @@ malformed lines (counting them and warning about the malformed ones), and
 normalizes both sides with `text.normalize` (NFKC, and full-width Chinese
 punctuation; see `chapters/common/text.py`).
 
+Offline and without a copy, `load_corpus` raises `CorpusNotFoundError`, whose
+message says where to put the file. The lessons call `load_corpus_or_toy`
+instead, which then puts the course's own toy-grammar pairs in Tatoeba's place
+(with a warning), so that every lesson still runs offline.
+
 The train/validation/test split (80/10/10) is fixed by a hash of the lowercased
 English sentence: every translation of one English sentence falls in the same
 split, so a test sentence is never seen in training under another translation.
@@ -29,6 +34,7 @@ import urllib.request
 import warnings
 import zipfile
 
+from chapters.common import toy_grammar
 from chapters.common.text import normalize
 
 CORPUS_VARIABLE = "COURSE_CORPUS_DIR"
@@ -41,6 +47,11 @@ SPLITS = ("train", "validation", "test")
 # Percent of the hash range that goes to train, and to train plus validation.
 TRAIN_PERCENT, TRAIN_AND_VALIDATION_PERCENT = 80, 90
 DIRECTIONS = ("zh-en", "en-zh")
+
+# What stands in for Tatoeba offline: short toy-grammar pairs, as many as the
+# Tatoeba file has, so that lessons keep their sizes.
+TOY_STAND_IN_PAIRS = 27_000
+TOY_STAND_IN_PATH = pathlib.Path("<toy grammar stand-in>")
 
 # manythings.org answers 403 to requests without a browser-like User-Agent.
 _USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) seq2seq-course corpus loader"
@@ -230,6 +241,28 @@ def load_corpus(path=None, *, download=True, cache_dir=None) -> Corpus:
         path=file,
         skipped_lines=blank_lines + len(malformed_lines),
     )
+
+
+def load_corpus_or_toy(path=None) -> Corpus:
+    """Tatoeba if it can be had, else the toy grammar's pairs in its place.
+
+    The toy pairs (3 to 12 English words, seed 0) keep an offline lesson
+    running; its numbers are then the toy grammar's, which the warning says.
+    `Corpus.path` is `TOY_STAND_IN_PATH` for the stand-in.
+    """
+    try:
+        return load_corpus(path)
+    except CorpusNotFoundError as error:
+        warnings.warn(
+            f"{error}\nUsing toy-grammar pairs in place of Tatoeba so that this "
+            "lesson runs offline; its results are not Tatoeba's.",
+            stacklevel=2,
+        )
+    toy_pairs = toy_grammar.generate_pairs(
+        TOY_STAND_IN_PAIRS, seed=0, min_words=3, max_words=12
+    )
+    pairs = dict.fromkeys(SentencePair(p.english, p.chinese) for p in toy_pairs)
+    return Corpus(pairs=tuple(pairs), path=TOY_STAND_IN_PATH, skipped_lines=0)
 
 
 def split_name(english: str) -> str:
