@@ -26,7 +26,8 @@ from chapters.common.tatoeba import (
     translation_pairs,
 )
 
-ATTRIBUTION = "CC-BY 2.0 (France) Attribution: tatoeba.org #1 (a) & #2 (b)"
+# A made-up third column: the loader reads it as the attribution and ignores it.
+ATTRIBUTION = "CC-BY 2.0 (France) Attribution: invented for this test"
 # A byte-order mark, Windows line ends, a blank line, malformed lines, a line
 # without attribution, full-width letters and digits, ASCII punctuation in
 # Chinese, and a blank line at the end as in real downloads.
