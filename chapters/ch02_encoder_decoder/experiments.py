@@ -385,8 +385,10 @@ def plot_length_curve(curve, ax=None, title=None):
     return ax
 
 
-def tatoeba_experiment(scale=None, beam_width=None, verbose=2):
+def tatoeba_experiment(scale=None, beam_width=None, epochs=None, verbose=2):
     """Trains the chapter's model on Tatoeba zh->en and reports greedy and beam BLEU.
+
+    `epochs` defaults to the scale's `seq2seq_epochs`.
 
     Returns:
         A dict of the numbers the README reports.
@@ -395,7 +397,8 @@ def tatoeba_experiment(scale=None, beam_width=None, verbose=2):
     scales.set_seed(42)
     data = tatoeba_data(scale)
     model = build_seq2seq(data, scale.embedding_dim, scale.hidden_units)
-    run = train(model, data, scale.seq2seq_epochs, scale.batch_size, verbose=verbose)
+    epochs = epochs or scale.seq2seq_epochs
+    run = train(model, data, epochs, scale.batch_size, verbose=verbose)
     translator = make_translator(model, data)
     beam_width = beam_width or scale.beam_width
     greedy = evaluate(translator, data.splits["test"], "greedy")
@@ -405,6 +408,7 @@ def tatoeba_experiment(scale=None, beam_width=None, verbose=2):
         "train_pairs": len(data.splits["train"]),
         "test_pairs": len(data.splits["test"]),
         "parameters": run.parameters,
+        "epochs": epochs,
         "training_seconds": run.seconds,
         "bleu_greedy": greedy.bleu,
         "bleu_beam": beam.bleu,
@@ -420,7 +424,7 @@ def main(argv=None):
     parser.add_argument(
         "--train-pairs", type=int, help="length curve: override the scale's pairs"
     )
-    parser.add_argument("--epochs", type=int, help="length curve: override epochs")
+    parser.add_argument("--epochs", type=int, help="override the scale's epochs")
     parser.add_argument(
         "--hidden-units", type=int, nargs="+", help="length curve: context sizes"
     )
@@ -428,7 +432,7 @@ def main(argv=None):
     scale = scales.current_scale()
     print(f"scale: {scale.name}")
     if arguments.experiment == "tatoeba":
-        for key, value in tatoeba_experiment(scale).items():
+        for key, value in tatoeba_experiment(scale, epochs=arguments.epochs).items():
             print(
                 f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}"
             )
