@@ -35,7 +35,7 @@ import warnings
 import zipfile
 
 from chapters.common import toy_grammar
-from chapters.common.text import normalize
+from chapters.common.tokenizers import normalize
 
 CORPUS_VARIABLE = "COURSE_CORPUS_DIR"
 CACHE_VARIABLE = "COURSE_CACHE_DIR"
@@ -81,6 +81,18 @@ class Corpus:
 
     def __len__(self) -> int:
         return len(self.pairs)
+
+    @property
+    def is_stand_in(self) -> bool:
+        """Whether these are toy-grammar pairs standing in for a missing Tatoeba."""
+        return self.path == TOY_STAND_IN_PATH
+
+    @property
+    def name(self) -> str:
+        """What results measured on these pairs must say they were measured on."""
+        if self.is_stand_in:
+            return "toy-grammar stand-in (Tatoeba not found)"
+        return "Tatoeba"
 
 
 def _how_to_get_it() -> str:

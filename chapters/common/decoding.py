@@ -1,6 +1,8 @@
 """Greedy decoding and beam search for any model that follows the translation model
 protocol (`encode` and `decode_step`, see `translator.py`).
 
+Chapter 2 teaches both searches; every later chapter decodes with them.
+
 Both searches are written once, with TensorFlow ops and ordinary Python control flow.
 Called as they are, they run eagerly: a readable Python loop with one model call per
 generated token, the reference. Wrapped in `tf.function` (see `compile_search`),
@@ -12,13 +14,28 @@ log-probability. A finished hypothesis (one that produced `[END]`) stays in the 
 with its score frozen; at the end, hypotheses are ranked by the length-normalized
 score `log p(y) / |y| ** alpha` (Wu et al., 2016, use a smoothed variant), because raw
 log-probabilities favour short outputs.
+
+Attention weights: when a model's decoding `state` is a dict holding
+`ATTENTION_WEIGHTS` (`"attention_weights"`, shape `(B, ..., S)`), every
+`decode_step` leaves there the weights it used for the token it scores, and both
+searches collect them, aligned with the tokens they return.
 """
 
 import functools
 
 import tensorflow as tf
 
-from chapters.common.text import END_ID, PAD_ID, START_ID
+from chapters.common.vocabulary import END_ID, PAD_ID, START_ID
+
+# The key of a decoding state under which a model exposes its attention weights.
+ATTENTION_WEIGHTS = "attention_weights"
+
+
+def _attention_weights(state):
+    """The attention weights a decoding state exposes, or None."""
+    if isinstance(state, dict):
+        return state.get(ATTENTION_WEIGHTS)
+    return None
 
 
 def _length_normalized(scores, lengths, length_penalty):
@@ -42,7 +59,9 @@ def greedy_search(model, source_ids, max_length, length_penalty=0.0):
         the token log-probabilities, `"lengths"` `(B,)` tokens generated, `[END]`
         included, `"finished"` `(B,)` whether `[END]` came before the length cap,
         and `"normalized_scores"` `(B,)`. `L <= max_length`: the loop stops early
-        once every sentence is finished.
+        once every sentence is finished. When the model exposes attention weights
+        (see the module docstring), also `"attention_weights"` `(B, L, ..., S)`:
+        row `t` holds the weights the model used to choose token `t`.
     """
     memory, state = model.encode(source_ids)
     batch = tf.shape(source_ids)[0]
@@ -50,8 +69,16 @@ def greedy_search(model, source_ids, max_length, length_penalty=0.0):
     finished = tf.zeros([batch], tf.bool)
     token_history = tf.TensorArray(tf.int32, size=0, dynamic_size=True)
     log_prob_history = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    collects_attention = _attention_weights(state) is not None
+    if collects_attention:
+        attention_rank = len(_attention_weights(state).shape)  # (B, ..., S)
+    attention_history = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
     for step in tf.range(max_length):
         logits, state = model.decode_step(tokens, state, memory)
+        if collects_attention:
+            attention_history = attention_history.write(
+                step, tf.cast(_attention_weights(state), tf.float32)
+            )  # (B, ..., S) at this step
         log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32))  # (B, V)
         best = tf.argmax(log_probs, axis=-1, output_type=tf.int32)  # (B,)
         best_log_probs = tf.gather(log_probs, best, batch_dims=1)  # (B,)
@@ -68,7 +95,7 @@ def greedy_search(model, source_ids, max_length, length_penalty=0.0):
     token_log_probs = tf.transpose(log_prob_history.stack())  # (B, L)
     lengths = tf.reduce_sum(tf.cast(tf.not_equal(tokens, PAD_ID), tf.int32), axis=1)
     scores = tf.reduce_sum(token_log_probs, axis=1)
-    return {
+    output = {
         "tokens": tokens,
         "token_log_probs": token_log_probs,
         "scores": scores,
@@ -76,6 +103,11 @@ def greedy_search(model, source_ids, max_length, length_penalty=0.0):
         "finished": finished,
         "normalized_scores": _length_normalized(scores, lengths, length_penalty),
     }
+    if collects_attention:
+        output[ATTENTION_WEIGHTS] = tf.transpose(
+            attention_history.stack(), [1, 0, *range(2, attention_rank + 1)]
+        )  # (L, B, ..., S) -> (B, L, ..., S)
+    return output
 
 
 def _reorder_beams(values, parents):
@@ -106,7 +138,9 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
         The dict of `greedy_search` with a beam axis after the batch axis, every
         sentence's hypotheses sorted best first by `normalized_scores`: `"tokens"`
         `(B, K, L)`, `"token_log_probs"` `(B, K, L)`, `"scores"`, `"lengths"`,
-        `"finished"` and `"normalized_scores"` `(B, K)`.
+        `"finished"` and `"normalized_scores"` `(B, K)`; with attention weights,
+        `"attention_weights"` `(B, K, L, ..., S)`, each hypothesis' own, reordered
+        with it whenever hypotheses swap places.
     """
     memory, state = model.encode(source_ids)
     batch = tf.shape(source_ids)[0]
@@ -125,14 +159,26 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
     lengths = tf.zeros([batch, beam_width], tf.int32)
     token_history = tf.zeros([batch, beam_width, 0], tf.int32)
     log_prob_history = tf.zeros([batch, beam_width, 0], tf.float32)
+    collects_attention = _attention_weights(state) is not None
+    invariants = [
+        (token_history, tf.TensorShape([None, beam_width, None])),
+        (log_prob_history, tf.TensorShape([None, beam_width, None])),
+    ]
+    if collects_attention:
+        # (B, K, L, ..., S), empty along L until the first step.
+        weights_shape = tf.shape(_attention_weights(state))[1:]  # (..., S)
+        attention_history = tf.zeros(
+            tf.concat([[batch, beam_width, 0], weights_shape], 0), tf.float32
+        )
+        extra_axes = [None] * (len(_attention_weights(state).shape) - 1)
+        invariants.append(
+            (attention_history, tf.TensorShape([None, beam_width, None, *extra_axes]))
+        )
+    else:
+        attention_history = tf.zeros([0])
     batch_offsets = tf.range(batch)[:, tf.newaxis] * beam_width  # (B, 1)
     for _ in tf.range(max_length):
-        tf.autograph.experimental.set_loop_options(
-            shape_invariants=[
-                (token_history, tf.TensorShape([None, beam_width, None])),
-                (log_prob_history, tf.TensorShape([None, beam_width, None])),
-            ]
-        )
+        tf.autograph.experimental.set_loop_options(shape_invariants=invariants)
         # 1. One decoder step for every hypothesis.
         logits, state = model.decode_step(tokens, state, memory)
         log_probs = tf.nn.log_softmax(tf.cast(logits, tf.float32))  # (B*K, V)
@@ -166,6 +212,19 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
             ],
             -1,
         )
+        if collects_attention:
+            step_weights = _attention_weights(state)  # (B*K, ..., S)
+            step_weights = tf.reshape(
+                tf.cast(step_weights, tf.float32),
+                tf.concat([[batch, beam_width], tf.shape(step_weights)[1:]], 0),
+            )  # (B, K, ..., S), by the parents' slots
+            attention_history = tf.concat(
+                [
+                    _reorder_beams(attention_history, parents),
+                    _reorder_beams(step_weights, parents)[:, :, tf.newaxis],
+                ],
+                axis=2,
+            )
         flat_parents = tf.reshape(batch_offsets + parents, [-1])  # (B*K,)
         state = tf.nest.map_structure(
             functools.partial(tf.gather, indices=flat_parents), state
@@ -176,14 +235,17 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
             break
     normalized = _length_normalized(scores, lengths, length_penalty)
     order = tf.argsort(normalized, axis=-1, direction="DESCENDING", stable=True)
-    return {
-        "tokens": _reorder_beams(token_history, order),
-        "token_log_probs": _reorder_beams(log_prob_history, order),
-        "scores": _reorder_beams(scores, order),
-        "lengths": _reorder_beams(lengths, order),
-        "finished": _reorder_beams(finished, order),
-        "normalized_scores": _reorder_beams(normalized, order),
+    output = {
+        "tokens": token_history,
+        "token_log_probs": log_prob_history,
+        "scores": scores,
+        "lengths": lengths,
+        "finished": finished,
+        "normalized_scores": normalized,
     }
+    if collects_attention:
+        output[ATTENTION_WEIGHTS] = attention_history
+    return {key: _reorder_beams(value, order) for key, value in output.items()}
 
 
 def compile_search(search, model, **options):

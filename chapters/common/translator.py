@@ -1,6 +1,7 @@
 """`Translator`: sentences in, translations out, for any model that follows the
-translation model protocol below. Chapters 3 to 5 (attention RNNs, the Transformer)
-reuse it unchanged.
+translation model protocol below and any tokenizers with the interface of
+`chapters.common.tokenizers.Tokenizer`. Chapter 2 builds it; chapters 3 to 5
+(attention RNNs, the Transformer) reuse it unchanged.
 
 The translation model protocol
 ------------------------------
@@ -28,16 +29,24 @@ Rules that let one search serve every model:
   state), so that the compiled loop is a plain `tf.while_loop`.
 - Both methods are deterministic at inference (no dropout) and must give the same
   results for a sentence alone or padded inside a batch.
+- Optional: a model whose `state` is a dict may keep under `"attention_weights"`
+  the `(B, S)` weights its last `decode_step` put on the source positions (zeros
+  from `encode`); the searches then collect them and every `Translation` carries
+  its `attention`.
 """
 
 import dataclasses
+import math
+import numbers
 import typing
 import warnings
 
 import numpy as np
 
-from chapters.ch02_encoder_decoder import decoding
-from chapters.common.text import END, PAD_ID, UNK_ID, detokenize, tokenize
+from chapters.common import decoding
+from chapters.common.arguments import positive_int
+from chapters.common.tokenizers import Tokenizer
+from chapters.common.vocabulary import END, PAD_ID, UNK_ID
 
 METHODS = ("greedy", "beam")
 
@@ -66,6 +75,9 @@ class Translation:
         source_tokens: the source tokens the model read (after any truncation).
         unknown_source_tokens: how many of them are not in the source vocabulary.
         truncated: whether the source was cut to `max_source_tokens`.
+        attention: `(len(tokens), len(source_tokens))` float32 array, row `t` the
+            weights the model put on each source token when it chose `tokens[t]`;
+            `None` for a model that exposes no attention weights.
     """
 
     source: str
@@ -78,6 +90,7 @@ class Translation:
     source_tokens: tuple[str, ...]
     unknown_source_tokens: int
     truncated: bool
+    attention: np.ndarray | None = dataclasses.field(default=None, compare=False)
 
 
 class Translator:
@@ -85,10 +98,9 @@ class Translator:
 
     Args:
         model: any object with the protocol methods `encode` and `decode_step`.
-        source_vocabulary: `chapters.common.text.Vocabulary` of the source side.
-        target_vocabulary: `Vocabulary` of the target side.
-        source_language: `"zh"` or `"en"`, how source sentences are tokenized.
-        target_language: how output tokens are joined back into text.
+        source_tokenizer: a `chapters.common.tokenizers.Tokenizer`: source text to
+            the ids the model reads.
+        target_tokenizer: a `Tokenizer`: the ids the model writes back to text.
         max_source_tokens: longer sources are truncated to this many tokens, with a
             `UserWarning`; `Translation.truncated` tells which.
         max_output_tokens: length cap of every translation, `[END]` included.
@@ -105,10 +117,8 @@ class Translator:
     def __init__(
         self,
         model,
-        source_vocabulary,
-        target_vocabulary,
-        source_language="zh",
-        target_language="en",
+        source_tokenizer,
+        target_tokenizer,
         max_source_tokens=50,
         max_output_tokens=50,
         batch_size=64,
@@ -120,25 +130,31 @@ class Translator:
                 "decode_step(token_ids, state, memory). "
                 f"Received: model of type {type(model).__name__}"
             )
-        for name, value in (
-            ("max_source_tokens", max_source_tokens),
-            ("max_output_tokens", max_output_tokens),
-            ("batch_size", batch_size),
+        for name, tokenizer in (
+            ("source_tokenizer", source_tokenizer),
+            ("target_tokenizer", target_tokenizer),
         ):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"{name} must be a positive integer. Received: {name}={value!r}"
+            if not isinstance(tokenizer, Tokenizer):
+                raise TypeError(
+                    f"{name} must be a chapters.common.tokenizers.Tokenizer (e.g. "
+                    f"WordTokenizer). Received: {type(tokenizer).__name__}"
                 )
         self.model = model
-        self.source_vocabulary = source_vocabulary
-        self.target_vocabulary = target_vocabulary
-        self.source_language = source_language
-        self.target_language = target_language
-        self.max_source_tokens = max_source_tokens
-        self.max_output_tokens = max_output_tokens
-        self.batch_size = batch_size
+        self.source_tokenizer = source_tokenizer
+        self.target_tokenizer = target_tokenizer
+        self.max_source_tokens = positive_int(max_source_tokens, "max_source_tokens")
+        self.max_output_tokens = positive_int(max_output_tokens, "max_output_tokens")
+        self.batch_size = positive_int(batch_size, "batch_size")
         self.compiled = compiled
         self._searches = {}
+
+    @property
+    def source_language(self):
+        return self.source_tokenizer.language
+
+    @property
+    def target_language(self):
+        return self.target_tokenizer.language
 
     def translate(self, sentences, method="greedy", beam_width=4, length_penalty=0.6):
         """Translates a list of sentences; returns a list of strings.
@@ -166,9 +182,15 @@ class Translator:
         self._check_sentences(sentences)
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}. Received: {method!r}")
-        if method == "beam" and (not isinstance(beam_width, int) or beam_width < 1):
+        if method == "beam":
+            beam_width = positive_int(beam_width, "beam_width")
+        if (
+            isinstance(length_penalty, bool)
+            or not isinstance(length_penalty, numbers.Real)
+            or not math.isfinite(length_penalty)
+        ):
             raise ValueError(
-                f"beam_width must be a positive integer. Received: {beam_width!r}"
+                f"length_penalty must be a finite number. Received: {length_penalty!r}"
             )
         encoded = [self._encode_source(sentence) for sentence in sentences]
         truncated = [index for index, item in enumerate(encoded) if item[2]]
@@ -231,10 +253,10 @@ class Translator:
                 raise ValueError(f"sentences[{index}] is empty. Received: {sentence!r}")
 
     def _encode_source(self, sentence):
-        tokens = tokenize(sentence, self.source_language)
+        tokens = self.source_tokenizer.tokenize(sentence)
         truncated = len(tokens) > self.max_source_tokens
         tokens = tokens[: self.max_source_tokens]
-        return self.source_vocabulary.encode(tokens), tuple(tokens), truncated
+        return self.source_tokenizer.tokens_to_ids(tokens), tuple(tokens), truncated
 
     @staticmethod
     def _pad(id_lists):
@@ -268,11 +290,16 @@ class Translator:
     def _translation(self, source, output, row, source_tokens, ids, truncated):
         length = int(output["lengths"][row])
         token_ids = output["tokens"][row][:length].tolist()
-        tokens = self.target_vocabulary.decode(token_ids, strip_special=False)
+        tokens = self.target_tokenizer.ids_to_tokens(token_ids)
         words = [token for token in tokens if token != END]
+        attention = None
+        if decoding.ATTENTION_WEIGHTS in output:
+            # Padded source positions lie beyond the sentence's own tokens.
+            attention = output[decoding.ATTENTION_WEIGHTS][row][:length]
+            attention = attention[..., : len(source_tokens)].astype(np.float32)
         return Translation(
             source=source,
-            text=detokenize(words, self.target_language),
+            text=self.target_tokenizer.detokenize(words),
             tokens=tuple(tokens),
             token_log_probs=tuple(
                 float(value) for value in output["token_log_probs"][row][:length]
@@ -283,4 +310,5 @@ class Translator:
             source_tokens=source_tokens,
             unknown_source_tokens=sum(1 for token_id in ids if token_id == UNK_ID),
             truncated=truncated,
+            attention=attention,
         )

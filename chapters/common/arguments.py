@@ -1,0 +1,34 @@
+"""Checks of the arguments a learner passes to the course's public functions.
+
+One helper per kind of argument, so that every function refuses bad input with the
+same clear message: what was expected, and what was received.
+"""
+
+import numbers
+
+
+def positive_int(value, name: str, minimum: int = 1) -> int:
+    """Returns `value` as a Python `int` if it is an integer of at least `minimum`.
+
+    NumPy integers (`np.int64(3)`) are accepted, because sizes often come out of
+    arrays. Booleans are refused: `True` is an `int` to Python, but `beam_width=True`
+    is a mistake, not a width of 1.
+
+    Args:
+        value: the argument to check.
+        name: its name, quoted in the error.
+        minimum: the smallest value allowed (1 for sizes, 0 for counts).
+
+    Raises:
+        TypeError: `value` is not an integer (a bool, a float, a string ...).
+        ValueError: `value` is smaller than `minimum`.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer. Received: {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    if value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {kind}. Received: {name}={value!r}")
+    return int(value)

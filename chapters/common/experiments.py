@@ -1,0 +1,173 @@
+"""The two experiments every translation chapter runs, for any model.
+
+A chapter passes a **model factory**, `factory(data) -> compiled model` (see
+`training.compile_translation_model`), and the experiment does the rest:
+
+- `translation_experiment`: train one model, then greedy and beam BLEU, `[UNK]`
+  rate and speed on the test split, with the test lengths and the corpus named;
+- `length_curve`: train one model per factory on the same data, then BLEU by
+  source-length bucket on the same test sentences (the bottleneck curve of
+  chapter 2, flattened by attention in chapter 3).
+"""
+
+import dataclasses
+
+from chapters.common import evaluation, sampling, scales, training
+
+
+def _evaluation_translator(model, data, split="test"):
+    """A translator that reads every test source whole and leaves room to answer.
+
+    Truncating a long source would hide the very effects the experiments measure.
+    """
+    pairs = data.splits[split]
+    lengths = data.length_statistics(split)
+    return evaluation.make_translator(
+        model,
+        data,
+        max_source_tokens=lengths["source"]["max"],
+        max_output_tokens=2 * lengths["target"]["max"] + 10,
+        batch_size=min(64, len(pairs)),
+    )
+
+
+def translation_experiment(
+    model_factory, data, epochs, batch_size, beam_width=4, seed=42, verbose=2
+):
+    """Trains one model on `data` and scores it on the test split.
+
+    Args:
+        model_factory: `factory(data) -> compiled model`.
+        data: a `TranslationData`.
+        epochs, batch_size: training.
+        beam_width: `K` of the beam-search evaluation.
+        seed: seeds the weights and the batches.
+        verbose: Keras' progress display.
+
+    Returns:
+        `(results, model)`: a dict of every number a results table reports, with
+        the corpus and the test lengths it was measured on, and the trained model.
+    """
+    scales.set_seed(seed)
+    model = model_factory(data)
+    run = training.train(model, data, epochs, batch_size, verbose=verbose)
+    translator = _evaluation_translator(model, data)
+    test_pairs = data.splits["test"]
+    greedy = evaluation.evaluate(translator, test_pairs, "greedy")
+    beam = evaluation.evaluate(translator, test_pairs, "beam", beam_width)
+    lengths = data.length_statistics("test")
+    results = {
+        "corpus": data.corpus,
+        "direction": f"{data.source_language}-{data.target_language}",
+        "train_pairs": len(data.splits["train"]),
+        "test_pairs": len(test_pairs),
+        "test_source_tokens_mean": lengths["source"]["mean"],
+        "test_source_tokens_max": lengths["source"]["max"],
+        "test_target_tokens_mean": lengths["target"]["mean"],
+        "test_target_tokens_max": lengths["target"]["max"],
+        "source_vocabulary": data.source_tokenizer.vocabulary_size,
+        "target_vocabulary": data.target_tokenizer.vocabulary_size,
+        "parameters": run.parameters,
+        "epochs": epochs,
+        "training_seconds": run.seconds,
+        "bleu_greedy": greedy.bleu,
+        "bleu_beam": beam.bleu,
+        "beam_width": beam_width,
+        "unknown_rate_greedy": greedy.unknown_rate,
+        "unknown_rate_beam": beam.unknown_rate,
+        "sentences_per_second_greedy": greedy.sentences_per_second,
+        "sentences_per_second_beam": beam.sentences_per_second,
+    }
+    return results, model
+
+
+@dataclasses.dataclass
+class LengthCurve:
+    """BLEU per source-length bucket, for several models on the same test split.
+
+    Attributes:
+        corpus: what the pairs are (see `TranslationData.corpus`).
+        source_unit: how lengths are counted, e.g. `"characters"`.
+        labels: bucket names, e.g. `"11-20"` source tokens.
+        counts: test sentences per bucket.
+        bleu: `{model name: [BLEU per bucket]}`; `nan` for an empty bucket.
+        overall_bleu: `{model name: BLEU on the whole test split}`.
+        parameters, seconds: `{model name: ...}` size and training time.
+        test_lengths: `sampling.length_statistics` of the test sources.
+    """
+
+    corpus: str
+    source_unit: str
+    labels: list
+    counts: list
+    bleu: dict = dataclasses.field(default_factory=dict)
+    overall_bleu: dict = dataclasses.field(default_factory=dict)
+    parameters: dict = dataclasses.field(default_factory=dict)
+    seconds: dict = dataclasses.field(default_factory=dict)
+    test_lengths: dict = dataclasses.field(default_factory=dict)
+
+    def table(self):
+        """The curve as text: a caption line, then one row per bucket."""
+        names = list(self.bleu)
+        width = max(10, *(len(name) for name in names))
+        lines = [
+            f"{self.corpus}, test sources: "
+            + sampling.describe_lengths(self.test_lengths, self.source_unit),
+            f"{'source ' + self.source_unit:>18s}  sentences  "
+            + "  ".join(f"{name:>{width}s}" for name in names),
+        ]
+        rows = [*zip(self.labels, self.counts, strict=True)]
+        for index, (label, count) in enumerate(rows):
+            cells = "  ".join(f"{self.bleu[n][index]:{width}.1f}" for n in names)
+            lines.append(f"{label:>18s}  {count:9d}  {cells}")
+        lines.append(
+            f"{'all':>18s}  {sum(self.counts):9d}  "
+            + "  ".join(f"{self.overall_bleu[n]:{width}.1f}" for n in names)
+        )
+        return "\n".join(lines)
+
+
+def length_curve(model_factories, data, epochs, batch_size, seed=0, verbose=0):
+    """Trains one model per factory on `data` and measures greedy BLEU by source
+    length on its test split.
+
+    Args:
+        model_factories: `{model name: factory(data) -> compiled model}`.
+        data: a `TranslationData`, e.g. `translation_data.toy_data(...)` with
+            sentences of every length.
+        epochs, batch_size: training, the same for every model.
+        seed: seeds each model's weights and batches alike.
+        verbose: Keras' progress display.
+
+    Returns:
+        A `LengthCurve`.
+    """
+    if not model_factories:
+        raise ValueError("model_factories must name at least one model factory.")
+    unit = "characters" if data.source_language == "zh" else "words"
+    curve = LengthCurve(
+        corpus=data.corpus,
+        source_unit=unit,
+        labels=[
+            evaluation.bucket_label(index)
+            for index in range(len(evaluation.LENGTH_BUCKET_EDGES) + 1)
+        ],
+        counts=[],
+        test_lengths=data.length_statistics("test")["source"],
+    )
+    for name, factory in model_factories.items():
+        scales.set_seed(seed)
+        model = factory(data)
+        run = training.train(
+            model, data, epochs, batch_size, validation=False, verbose=verbose
+        )
+        result = evaluation.evaluate(
+            _evaluation_translator(model, data), data.splits["test"]
+        )
+        curve.counts, curve.bleu[name] = evaluation.bleu_by_length(
+            result, data.source_language, data.target_language
+        )
+        curve.overall_bleu[name] = result.bleu
+        curve.parameters[name] = run.parameters
+        curve.seconds[name] = run.seconds
+    return curve
