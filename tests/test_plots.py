@@ -1,4 +1,4 @@
-"""Tests of the plotting helpers: Chinese glyphs really render, labels and checks."""
+"""Tests of the figures: Chinese labels really render, heatmaps, curves, checks."""
 
 import warnings
 
@@ -9,7 +9,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
 
-from chapters.common import plots
+from chapters.common import fonts, plots
 
 matplotlib.use("Agg")
 
@@ -43,8 +43,7 @@ def render(ax, path):
 
 
 def test_chinese_labels_render_with_a_font_that_has_them(tmp_path):
-    family = plots.find_cjk_font()
-    if family is None:
+    if fonts.find_cjk_font() is None:
         pytest.skip("no font with Chinese glyphs is installed")
     ax = plots.plot_attention(attention_weights(5, 6), SOURCE, TARGET, title="注意力")
     caught = render(ax, tmp_path / "attention.png")
@@ -57,7 +56,7 @@ def test_chinese_labels_render_with_a_font_that_has_them(tmp_path):
         path = font_manager.findfont(
             text.get_fontproperties(), fallback_to_default=False
         )
-        assert plots.font_covers(path, "".join(SOURCE) + "注意力"), path
+        assert fonts.font_covers(path, "".join(SOURCE) + "注意力"), path
 
 
 def test_the_default_font_would_lose_the_glyphs(tmp_path):
@@ -66,28 +65,7 @@ def test_the_default_font_would_lose_the_glyphs(tmp_path):
     _, ax = plt.subplots()
     ax.set_title("我喜欢苹果", fontfamily="DejaVu Sans")
     assert missing_glyph_warnings(render(ax, tmp_path / "boxes.png"))
-    assert not plots.font_covers(font_manager.findfont("DejaVu Sans"), "我")
-
-
-def test_a_chinese_font_is_found_by_its_glyphs_when_no_name_is_known(monkeypatch):
-    if plots.find_cjk_font() is None:
-        pytest.skip("no font with Chinese glyphs is installed")
-    monkeypatch.setattr(plots, "CJK_FONT_FAMILIES", ())
-    monkeypatch.setattr(plots, "_found_family", None)
-    family = plots.find_cjk_font()
-    path = font_manager.findfont(family, fallback_to_default=False)
-    assert plots.font_covers(path, plots.PROBE_CHARACTERS)
-
-
-def test_a_missing_font_warns_once_with_install_instructions(monkeypatch):
-    monkeypatch.setattr(plots, "find_cjk_font", lambda: None)
-    monkeypatch.setattr(plots, "_warned_missing_font", False)
-    with pytest.warns(UserWarning, match="apt-get install -y fonts-noto-cjk"):
-        assert plots.use_cjk_font() == "DejaVu Sans"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        plots.use_cjk_font()
-    assert caught == []
+    assert not fonts.font_covers(font_manager.findfont("DejaVu Sans"), "我")
 
 
 def test_heatmap_shows_the_weights_and_the_gold_alignment():
@@ -158,16 +136,21 @@ def test_history_curves_from_a_keras_history_or_a_dict():
         plots.plot_history([1.0, 0.5])
 
 
-def test_length_curves_share_one_axes_sorted_by_length():
-    ax = plots.plot_length_curve([20, 5, 10], [3.0, 30.0, 20.0], "seq2seq")
-    plots.plot_length_curve([5, 10, 20], [31.0, 29.0, np.nan], "attention", ax=ax)
+def test_length_curves_of_several_models_share_one_axes():
+    labels = ["1-10", "11-20", "21+"]
+    ax = plots.plot_length_curve(
+        labels, {"seq2seq": [30.0, 20.0, 3.0], "attention": [31.0, 29.0, np.nan]}
+    )
     first, second = ax.get_lines()
-    np.testing.assert_array_equal(first.get_xdata(), [5, 10, 20])
+    np.testing.assert_array_equal(first.get_xdata(), [0, 1, 2])
     np.testing.assert_array_equal(first.get_ydata(), [30.0, 20.0, 3.0])
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == labels
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "seq2seq",
         "attention",
     ]
     assert np.isnan(second.get_ydata()[-1])
-    with pytest.raises(ValueError, match=r"shape \(2,\) and scores with shape \(3,\)"):
-        plots.plot_length_curve([1, 2], [1.0, 2.0, 3.0], "x")
+    with pytest.raises(ValueError, match=r"scores\['x'\] has 3 values for 2"):
+        plots.plot_length_curve(["1-10", "11+"], {"x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="must not be empty"):
+        plots.plot_length_curve(labels, {})

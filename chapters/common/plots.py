@@ -4,138 +4,20 @@ and quality-versus-length curves.
 An attention heatmap (Bahdanau et al., 2015, "Neural Machine Translation by
 Jointly Learning to Align and Translate", figure 3) shows the weight each target
 token (a row) gives each source token (a column). Its labels are Chinese on one
-side, and matplotlib's default font (DejaVu Sans) has no Chinese glyphs: they
-would come out as empty boxes. `use_cjk_font` finds an installed font that has
-them and makes matplotlib use it, or warns once saying how to install one.
+side, so `plot_attention` first makes matplotlib use a font that draws them (see
+`chapters.common.fonts`).
 
 Every function draws on an `Axes` (its own or one it is given) and returns it;
 none calls `plt.show()`, so they work under any backend, Agg included.
 """
 
-import warnings
-
 import matplotlib
 import numpy as np
-from matplotlib import font_manager, ft2font, patches
+from matplotlib import patches
 from matplotlib import pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
-# Fonts with Chinese glyphs, best first: the Noto / Source Han families (Linux,
-# Colab after `apt-get install fonts-noto-cjk`), WenQuanYi (`fonts-wqy-*`), then
-# the fonts macOS and Windows ship. A `.ttc` collection is listed by matplotlib
-# under its first face's name, hence the JP and TC variants of Noto.
-CJK_FONT_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "Noto Sans CJK TC",
-    "Noto Sans SC",
-    "Noto Serif CJK SC",
-    "Noto Serif CJK JP",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "Source Han Sans",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "PingFang SC",
-    "Hiragino Sans GB",
-    "Heiti SC",
-    "Heiti TC",
-    "STHeiti",
-    "SimHei",
-    "Microsoft YaHei",
-    "AR PL UMing CN",
-    "AR PL UKai CN",
-    "Droid Sans Fallback",
-    "Arial Unicode MS",
-)
-# A font counts as Chinese-capable when it has all of these.
-PROBE_CHARACTERS = "我爱你中文。"
-INSTALL_HINT = (
-    "No installed font has Chinese characters, so Chinese labels will show as "
-    "empty boxes. On Debian, Ubuntu or Colab run `apt-get install -y "
-    "fonts-noto-cjk` (or `fonts-wqy-microhei`), then plot again; macOS and "
-    "Windows ship one (PingFang SC, Microsoft YaHei)."
-)
-
-# Found once per process; a miss is looked up again, so that a font installed
-# while the kernel runs is picked up by the next plot.
-_found_family: str | None = None
-_coverage_by_path: dict[str, bool] = {}
-_warned_missing_font = False
-
-
-def font_covers(path: str, characters: str) -> bool:
-    """Whether the font file at `path` has a glyph for every one of `characters`."""
-    try:
-        charmap = ft2font.FT2Font(path).get_charmap()
-    except (OSError, RuntimeError):
-        return False
-    return all(ord(character) in charmap for character in characters)
-
-
-def _covers_chinese(path: str) -> bool:
-    if path not in _coverage_by_path:
-        _coverage_by_path[path] = font_covers(path, PROBE_CHARACTERS)
-    return _coverage_by_path[path]
-
-
-def _register_new_system_fonts() -> None:
-    # matplotlib caches its font list on first use, so a font installed after
-    # that (the usual case in Colab) is unknown to it until registered.
-    known = {entry.fname for entry in font_manager.fontManager.ttflist}
-    for path in font_manager.findSystemFonts():
-        if path not in known:
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-
-
-def find_cjk_font() -> str | None:
-    """The family name of an installed font with Chinese glyphs, or None.
-
-    Known Chinese font families come first (see `CJK_FONT_FAMILIES`); failing
-    those, any installed font whose character map has Chinese characters.
-    """
-    global _found_family
-    if _found_family is not None:
-        return _found_family
-    _register_new_system_fonts()
-    path_by_family = {}
-    for entry in font_manager.fontManager.ttflist:
-        path_by_family.setdefault(entry.name, entry.fname)
-    preferred = [name for name in CJK_FONT_FAMILIES if name in path_by_family]
-    others = sorted(set(path_by_family) - set(preferred))
-    for family in preferred + others:
-        if _covers_chinese(path_by_family[family]):
-            _found_family = family
-            return family
-    return None
-
-
-def use_cjk_font() -> str:
-    """Make matplotlib draw text with a font that has Chinese glyphs.
-
-    Puts the font from `find_cjk_font` first in `rcParams["font.family"]`; the
-    families already there stay behind it, for any glyph it lacks. When no
-    such font is installed, warns once with install instructions.
-
-    Returns:
-        The family now drawing text: the Chinese font, or matplotlib's default
-        when there is none.
-    """
-    global _warned_missing_font
-    family = find_cjk_font()
-    if family is None:
-        if not _warned_missing_font:
-            warnings.warn(INSTALL_HINT, UserWarning, stacklevel=2)
-            _warned_missing_font = True
-        return font_manager.FontProperties().get_name()
-    families = matplotlib.rcParams["font.family"]
-    matplotlib.rcParams["font.family"] = [family] + [
-        name for name in families if name != family
-    ]
-    return family
+from chapters.common import fonts
 
 
 def _new_axes(figsize):
@@ -257,7 +139,7 @@ def plot_attention(
     source_tokens = _as_tokens(source_tokens, "source_tokens")
     target_tokens = _as_tokens(target_tokens, "target_tokens")
     weights = _check_weights(weights, source_tokens, target_tokens)
-    use_cjk_font()
+    fonts.use_cjk_font()
     # Labels of an `Axes` made before `use_cjk_font` keep the old font unless
     # the family is given explicitly.
     font = {"fontfamily": matplotlib.rcParams["font.family"]}
@@ -346,38 +228,48 @@ def plot_history(history, metrics=("loss",), ax=None, title=None):
 
 
 def plot_length_curve(
-    lengths, scores, label, ax=None, xlabel="source length (tokens)", ylabel="BLEU"
+    labels,
+    scores,
+    ax=None,
+    xlabel="source length (tokens)",
+    ylabel="BLEU (greedy)",
+    title=None,
 ):
-    """Plot a quality-versus-length curve; call again on the same `ax` per model.
+    """Quality against source length, one line per model, on one plot.
 
     Args:
-        lengths: Source lengths (or bucket centres), one per point.
-        scores: The score at each length (e.g. BLEU of that length bucket); NaN
+        labels: the length buckets, e.g. `["1-10", "11-20", ...]`.
+        scores: `{model name: [score per bucket]}`, e.g. `LengthCurve.bleu`; NaN
             leaves a gap for an empty bucket.
-        label: The legend entry, e.g. the model's name.
-        ax: The `Axes` to draw on; a new figure when None.
-        xlabel: Label of the x axis.
-        ylabel: Label of the y axis.
+        ax: the `Axes` to draw on; a new figure when None.
+        xlabel, ylabel, title: the axis labels and the title.
 
     Returns:
         The `Axes` drawn on.
     """
-    lengths = np.asarray(lengths, dtype="float64")
-    scores = np.asarray(scores, dtype="float64")
-    if lengths.ndim != 1 or scores.ndim != 1 or len(lengths) != len(scores):
+    labels = list(labels)
+    if not labels or not scores:
         raise ValueError(
-            "lengths and scores must be flat sequences of the same size. "
-            f"Received: lengths with shape {lengths.shape} and scores with shape "
-            f"{scores.shape}"
+            "labels and scores must not be empty. Received: "
+            f"{len(labels)} labels and {len(scores)} models"
         )
-    if len(lengths) == 0:
-        raise ValueError("lengths and scores are empty: there is nothing to plot.")
+    for name, values in scores.items():
+        if len(values) != len(labels):
+            raise ValueError(
+                f"scores[{name!r}] has {len(values)} values for {len(labels)} "
+                "length buckets; give one value per bucket."
+            )
     if ax is None:
-        ax = _new_axes((6, 4))
-    order = np.argsort(lengths, kind="stable")
-    ax.plot(lengths[order], scores[order], marker="o", label=label)
+        ax = _new_axes((7, 4))
+    positions = np.arange(len(labels))
+    for name, values in scores.items():
+        ax.plot(positions, np.asarray(values, "float64"), marker="o", label=name)
+    ax.set_xticks(positions, labels)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    if title is not None:
+        ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
     return ax

@@ -24,15 +24,13 @@ class Scale:
     max_tokens: int
     # A token enters the vocabulary once it occurs this often in training data.
     min_token_count: int
-    # Toy grammar: number of generated training and evaluation pairs.
-    toy_train_pairs: int
+    # Toy grammar: generated pairs in each evaluation split.
     toy_eval_pairs: int
     # Width of token embeddings.
     embedding_dim: int
     # Units of each recurrent layer; also the size of the context vector.
     hidden_units: int
-    # Passes over the training data, and sentences per batch.
-    epochs: int
+    # Sentences per batch.
     batch_size: int
     # Test-split sentences used for BLEU and other evaluations (None = all).
     eval_sentences: int | None
@@ -61,11 +59,9 @@ SCALES = {
         tatoeba_train_pairs=2_000,
         max_tokens=12,
         min_token_count=1,
-        toy_train_pairs=400,
         toy_eval_pairs=100,
         embedding_dim=16,
         hidden_units=32,
-        epochs=1,
         batch_size=64,
         eval_sentences=50,
         beam_width=3,
@@ -84,11 +80,9 @@ SCALES = {
         tatoeba_train_pairs=None,
         max_tokens=20,
         min_token_count=2,
-        toy_train_pairs=20_000,
         toy_eval_pairs=1_000,
         embedding_dim=128,
         hidden_units=256,
-        epochs=10,
         batch_size=64,
         eval_sentences=1_000,
         beam_width=4,
@@ -107,11 +101,9 @@ SCALES = {
         tatoeba_train_pairs=None,
         max_tokens=30,
         min_token_count=1,
-        toy_train_pairs=100_000,
         toy_eval_pairs=2_000,
         embedding_dim=256,
         hidden_units=512,
-        epochs=30,
         batch_size=128,
         eval_sentences=None,
         beam_width=5,

@@ -321,23 +321,3 @@ VERBS = {verb.base: verb for verb in _VERBS}
 ADJECTIVES = {adjective.english: adjective for adjective in _ADJECTIVES}
 PLACES = {place.noun: place for place in _PLACES}
 TIMES = {time.english: time for time in _TIMES}
-
-
-def lexicon_words(language: str) -> set[str]:
-    """Every distinct word of the lexicon in `language` ("en" or "zh")."""
-    if language == "en":
-        phrases = [*DETERMINERS, *(name.english for name in _NAMES)]
-        phrases += [form for pronoun in _PRONOUNS for form in pronoun[:3]]
-        phrases += [form for noun in _NOUNS for form in noun[:2] if form]
-        phrases += [form for verb in _VERBS for form in verb[:3]]
-        phrases += [adjective.english for adjective in _ADJECTIVES]
-        phrases += [" ".join(place[:3]) for place in _PLACES]
-        phrases += [time.english for time in _TIMES]
-    elif language == "zh":
-        tables = (_PRONOUNS, _NAMES, _NOUNS, _VERBS, _ADJECTIVES, _PLACES, _TIMES)
-        phrases = [entry.chinese for table in tables for entry in table]
-        phrases += [noun.measure for noun in _NOUNS if noun.measure]
-        phrases += [words.format(measure="") for words in DETERMINERS.values()]
-    else:
-        raise ValueError(f'language must be "en" or "zh". Received: {language!r}')
-    return {word for phrase in phrases for word in phrase.split()}
