@@ -8,10 +8,13 @@ NOTEBOOKS := $(sort $(wildcard lessons/*.ipynb solutions/*.ipynb))
 
 .PHONY: lab test course notebooks lint clean
 
-$(VENV)/installed: requirements.txt
+# The course's own package (`chapters`) is installed editable, so that notebooks,
+# tools and tests import it from any folder; requirements.txt pins its dependencies.
+$(VENV)/installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
 ## make lab: open the lessons in JupyterLab.

@@ -27,52 +27,45 @@
 # **Time:** under a minute on a laptop CPU and on a Colab GPU.
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 #
-# The lessons import the course's own code from the `chapters` package. When a
-# notebook runs from `lessons/`, the folder above it is the repository root, so
-# we put that on the import path.
+# The lessons import the course's own code from the `chapters` package, which
+# is installed like any other: `make lab` runs `pip install -e .` in the
+# repository, and in Colab the cell above installs it from GitHub.
 
 # %%
-import pathlib
+import importlib.metadata
 import platform
-
-try:
-    import chapters  # noqa: F401
-except ModuleNotFoundError:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import sacrebleu
 import tensorflow as tf
-import tensorflow_text
 
-from chapters.common import plots, tatoeba, text, toy_grammar
+from chapters.common import fonts, plots, tatoeba, toy_grammar
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.tokenizers import tokenize_chinese, tokenize_english
 
 set_seed(42)
 
@@ -88,12 +81,19 @@ set_seed(42)
 scale = current_scale()
 print("Python           ", platform.python_version())
 print("TensorFlow       ", tf.__version__)
-print("tensorflow-text  ", tensorflow_text.__version__)
+try:
+    # The version is read without importing the package: a tensorflow-text built
+    # for another TensorFlow fails on import, and only the lessons that build
+    # tf.data text pipelines need it.
+    tensorflow_text_version = importlib.metadata.version("tensorflow-text")
+except importlib.metadata.PackageNotFoundError:
+    tensorflow_text_version = "not installed: only tf.data text pipelines need it"
+print("tensorflow-text  ", tensorflow_text_version)
 print("Keras            ", keras.__version__, "with backend", keras.backend.backend())
 print("sacrebleu        ", sacrebleu.__version__)
 print("GPUs             ", tf.config.list_physical_devices("GPU") or "none")
 print("Scale            ", scale.name)
-print("Chinese font     ", plots.find_cjk_font() or "none: see the warning below")
+print("Chinese font     ", fonts.find_cjk_font() or "none: see the warning below")
 
 # %% [markdown]
 # Every size a lesson uses lives in one `Scale`. Here is the one in force:
@@ -146,8 +146,8 @@ print(
 # Chinese is read one character at a time, English one word at a time.
 
 # %%
-chinese_lengths = [len(text.tokenize_chinese(p.chinese)) for p in splits["train"]]
-english_lengths = [len(text.tokenize_english(p.english)) for p in splits["train"]]
+chinese_lengths = [len(tokenize_chinese(p.chinese)) for p in splits["train"]]
+english_lengths = [len(tokenize_english(p.english)) for p in splits["train"]]
 figure, axis = plt.subplots(figsize=(7, 3))
 bins = range(0, 41)
 axis.hist(chinese_lengths, bins=bins, alpha=0.6, label="Chinese (characters)")

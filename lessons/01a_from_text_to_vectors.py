@@ -30,41 +30,33 @@
 # **Time:** under a minute on a laptop CPU and on a Colab GPU (nothing is trained).
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 
 # %%
 import os
-import pathlib
 
 # TensorFlow's start-up messages (CPU features, no GPU found) are noise here.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-try:
-    import chapters  # noqa: F401
-except ModuleNotFoundError:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import keras
 import matplotlib.pyplot as plt
@@ -72,25 +64,36 @@ import numpy as np
 import tensorflow as tf
 
 from chapters.ch01_sequence_tasks import exercises, pad_ids
-from chapters.common import plots, tatoeba, text
+from chapters.common import fonts, sampling, tatoeba
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.tokenizers import (
+    WordTokenizer,
+    tf_tokenize,
+    tokenize_chinese,
+    tokenize_english,
+)
+from chapters.common.vocabulary import Vocabulary
 
 scale = current_scale()
 set_seed(42)
-plots.use_cjk_font()
+fonts.use_cjk_font()
 print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or "none")
 
 # %% [markdown]
 # ## Data
 #
-# The training split of the Tatoeba corpus (lesson 0), cut to the scale's size.
+# The training split of the Tatoeba corpus (lesson 0), a seeded random sample of
+# the scale's size (the corpus file is sorted by length, so its head would hold
+# only the shortest sentences).
 # We follow the pair whose English is "What time is it?", a classic example
 # for explaining encoders, taking the first of its several Chinese
 # translations.
 
 # %%
 corpus = tatoeba.load_corpus_or_toy()
-train_pairs = tatoeba.split_corpus(corpus)["train"][: scale.tatoeba_train_pairs]
+train_pairs = sampling.seeded_sample(
+    tatoeba.split_corpus(corpus)["train"], scale.tatoeba_train_pairs
+)
 # (Offline, toy-grammar pairs stand in for Tatoeba; then we take the first pair.)
 pair = next(
     (p for p in corpus.pairs if p.english == "What time is it?"), train_pairs[0]
@@ -111,8 +114,8 @@ print("English:", pair.english)
 # corpus, where Chinese words would number in the tens of thousands.
 
 # %%
-chinese_tokens = text.tokenize_chinese(pair.chinese)
-english_tokens = text.tokenize_english(pair.english)
+chinese_tokens = tokenize_chinese(pair.chinese)
+english_tokens = tokenize_english(pair.english)
 print("Chinese tokens:", chinese_tokens)
 print("English tokens:", english_tokens)
 
@@ -132,12 +135,12 @@ print("English tokens:", english_tokens)
 # | 3 | `[END]` | what a decoder outputs when the sentence is complete |
 
 # %%
-chinese_vocabulary = text.Vocabulary.build(
-    [text.tokenize_chinese(p.chinese) for p in train_pairs],
+chinese_vocabulary = Vocabulary.build(
+    [tokenize_chinese(p.chinese) for p in train_pairs],
     min_count=scale.min_token_count,
 )
-english_vocabulary = text.Vocabulary.build(
-    [text.tokenize_english(p.english) for p in train_pairs],
+english_vocabulary = Vocabulary.build(
+    [tokenize_english(p.english) for p in train_pairs],
     min_count=scale.min_token_count,
 )
 print(f"Chinese vocabulary: {len(chinese_vocabulary):,} tokens")
@@ -163,7 +166,7 @@ for token, token_id in zip(english_tokens, english_ids, strict=True):
 print("With [START] and [END]:", english_vocabulary.encode(english_tokens, True))
 
 # %%
-unseen = text.tokenize_english("What time is it on Zorblax?")
+unseen = tokenize_english("What time is it on Zorblax?")
 print(unseen, "->", english_vocabulary.encode(unseen))
 print("decoded back:", english_vocabulary.decode(english_vocabulary.encode(unseen)))
 
@@ -173,10 +176,26 @@ print("decoded back:", english_vocabulary.decode(english_vocabulary.encode(unsee
 # give the same ids as the Python versions above.
 
 # %%
-graph_ids = chinese_vocabulary.lookup(
-    text.tf_tokenize(tf.constant([pair.chinese]), "zh")
-)
+graph_ids = chinese_vocabulary.lookup(tf_tokenize(tf.constant([pair.chinese]), "zh"))
 print(graph_ids.to_list()[0] == chinese_ids)
+
+# %% [markdown]
+# From here on, steps 1 to 3 travel together as a *tokenizer*: it knows its
+# language and its vocabulary, turns a sentence into ids (`encode`), and turns
+# the ids a model generates back into a sentence (`decode`, which stops at
+# `[END]` and drops `[PAD]` and `[START]`). Chapter 2 builds one per language;
+# `WordTokenizer.build` does the tokenizing and counting above in one call.
+
+# %%
+english_tokenizer = WordTokenizer.build(
+    [p.english for p in train_pairs], "en", min_count=scale.min_token_count
+)
+print(english_tokenizer)
+print(
+    "same vocabulary:", english_tokenizer.vocabulary.tokens == english_vocabulary.tokens
+)
+generated_ids = [2, *english_tokenizer.encode(pair.english), 3, 0, 0]
+print(generated_ids, "->", english_tokenizer.decode(generated_ids))
 
 # %% [markdown]
 # ## Step 4: embed the ids
@@ -261,9 +280,10 @@ plt.show()
 # layer receives: the GRU simply skips masked steps, carrying its state over.
 
 # %%
-short_pair = next(p for p in train_pairs if len(text.tokenize_chinese(p.chinese)) == 3)
+short_pair = min(train_pairs, key=lambda p: len(tokenize_chinese(p.chinese)))
+short_length = len(tokenize_chinese(short_pair.chinese))
 batch = pad_ids(
-    [chinese_ids, chinese_vocabulary.encode(text.tokenize_chinese(short_pair.chinese))]
+    [chinese_ids, chinese_vocabulary.encode(tokenize_chinese(short_pair.chinese))]
 )
 print(pair.chinese, "and", short_pair.chinese)
 print(batch)
@@ -275,7 +295,7 @@ print(embedding.compute_mask(batch).numpy())
 # vectors as if they were words, and the summary would change.
 
 # %%
-alone = encoder_rnn(embedding(batch[1:, :3]))
+alone = encoder_rnn(embedding(batch[1:, :short_length]))
 padded = encoder_rnn(embedding(batch))[1:]
 unmasked = encoder_rnn(embedding(batch), mask=np.ones_like(batch, dtype=bool))[1:]
 print("with the mask:    max difference", float(np.abs(alone - padded).max()))
@@ -303,9 +323,10 @@ print(
 #
 # **Exercise 1.** Write `build_vocabulary(tokenized_sentences, min_count)`: it
 # returns the list of tokens, the four reserved tokens first (in the order of
-# `text.RESERVED_TOKENS`), then every token seen at least `min_count` times,
-# most frequent first, ties in alphabetical order (so the ids do not depend on
-# the order of the data). It must match `text.Vocabulary.build(...).tokens`.
+# `chapters.common.vocabulary.RESERVED_TOKENS`), then every token seen at least
+# `min_count` times, most frequent first, ties in alphabetical order (so the ids
+# do not depend on the order of the data). It must match
+# `Vocabulary.build(...).tokens`.
 
 
 # %%

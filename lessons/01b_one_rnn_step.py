@@ -29,41 +29,33 @@
 # **Time:** under a minute on a laptop CPU and on a Colab GPU (nothing is trained).
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 
 # %%
 import os
-import pathlib
 
 # TensorFlow's start-up messages (CPU features, no GPU found) are noise here.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-try:
-    import chapters  # noqa: F401
-except ModuleNotFoundError:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import keras
 import matplotlib.pyplot as plt
@@ -77,12 +69,14 @@ from chapters.ch01_sequence_tasks import (
     run_steps,
     simple_rnn_step,
 )
-from chapters.common import plots, tatoeba, text
+from chapters.common import fonts, sampling, tatoeba
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.tokenizers import tokenize_chinese
+from chapters.common.vocabulary import Vocabulary
 
 scale = current_scale()
 set_seed(42)
-plots.use_cjk_font()
+fonts.use_cjk_font()
 print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or "none")
 
 # %% [markdown]
@@ -288,15 +282,15 @@ print(f"Key figure: NumPy GRU vs Keras {masked_difference:.1e}, scale {scale.nam
 
 # %%
 corpus = tatoeba.load_corpus_or_toy()
-train_pairs = tatoeba.split_corpus(corpus)["train"][: scale.tatoeba_train_pairs]
-vocabulary = text.Vocabulary.build(
-    [text.tokenize_chinese(p.chinese) for p in train_pairs]
+train_pairs = sampling.seeded_sample(
+    tatoeba.split_corpus(corpus)["train"], scale.tatoeba_train_pairs
 )
+vocabulary = Vocabulary.build([tokenize_chinese(p.chinese) for p in train_pairs])
 sentence = next(
     (p.chinese for p in corpus.pairs if p.english == "What time is it?"),
     train_pairs[0].chinese,  # offline, toy-grammar pairs stand in for Tatoeba
 )
-tokens = text.tokenize_chinese(sentence)
+tokens = tokenize_chinese(sentence)
 ids = np.array([vocabulary.encode(tokens)])  # (1, S)
 vectors = keras.layers.Embedding(len(vocabulary), scale.embedding_dim, mask_zero=True)(
     ids

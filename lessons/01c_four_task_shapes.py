@@ -31,42 +31,34 @@
 # not yet timed).
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 
 # %%
 import os
-import pathlib
 import time
 
 # TensorFlow's start-up messages (CPU features, no GPU found) are noise here.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-try:
-    import chapters  # noqa: F401
-except ModuleNotFoundError:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import keras
 import matplotlib.pyplot as plt
@@ -92,12 +84,15 @@ from chapters.ch01_sequence_tasks import (
     split_numbers,
     words_from_tags,
 )
-from chapters.common import metrics, plots, tatoeba, text, toy_grammar
+from chapters.common import fonts, metrics, plots, tatoeba, toy_grammar
+from chapters.common.pipeline import make_dataset
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.tokenizers import WordTokenizer
+from chapters.common.vocabulary import END_ID, PAD_ID, Vocabulary
 
 scale = current_scale()
 set_seed(42)
-plots.use_cjk_font()
+fonts.use_cjk_font()
 # Predicting with five different models makes TensorFlow warn about retracing,
 # which is expected here and costs well under a second.
 tf.get_logger().setLevel("ERROR")
@@ -213,11 +208,11 @@ print(
 def number_task(language):
     """Vocabulary, inputs and padded targets of the 1→N task in `language`."""
     words = {number: number_words(number, language) for number in range(1000)}
-    vocabulary = text.Vocabulary.build(words.values())
+    vocabulary = Vocabulary.build(words.values())
     length = max(len(w) for w in words.values()) + 1  # room for [END]
 
     def arrays(numbers):
-        targets = [vocabulary.encode(words[n]) + [text.END_ID] for n in numbers]
+        targets = [vocabulary.encode(words[n]) + [END_ID] for n in numbers]
         return number_features(numbers), pad_ids(targets, length)
 
     return vocabulary, length, arrays
@@ -231,7 +226,7 @@ for language in ("en", "zh"):
     model.compile(
         optimizer=keras.optimizers.Adam(0.01),
         loss=metrics.masked_loss,
-        metrics=[metrics.masked_accuracy],
+        metrics=[metrics.MaskedAccuracy()],
     )
     print(
         f"{language}: input {train_x.shape} -> targets {train_y.shape}; "
@@ -370,7 +365,7 @@ print(
     ),
 )
 
-character_vocabulary = text.Vocabulary.build(
+character_vocabulary = Vocabulary.build(
     [pair.chinese_characters() for pair in toy["train"]]
 )
 tag_ids = {tag: index for index, tag in enumerate(SEGMENTATION_TAGS)}
@@ -430,7 +425,7 @@ tagging_history, seconds = train(
 # %%
 validation_x, validation_y = tagging_validation
 predicted_tags = tagging_model.predict(validation_x, verbose=0).argmax(axis=-1)
-real = validation_x != text.PAD_ID
+real = validation_x != PAD_ID
 tag_accuracy = np.mean(predicted_tags[real] == validation_y[real])
 sentence_right = np.mean(
     [
@@ -464,14 +459,15 @@ translation_pairs = {
     name: [(pair.chinese, pair.english) for pair in pairs]
     for name, pairs in toy.items()
 }
-english_vocabulary = text.Vocabulary.build(
-    [text.tokenize_english(pair.english) for pair in toy["train"]]
-)
+# A tokenizer per language: the Chinese one reuses the character vocabulary
+# above, the English one counts the training sentences' words.
+chinese_tokenizer = WordTokenizer(character_vocabulary, "zh")
+english_tokenizer = WordTokenizer.build([pair.english for pair in toy["train"]], "en")
 
 
 def translation_dataset(name, shuffle=False):
-    return text.make_dataset(
-        translation_pairs[name], character_vocabulary, english_vocabulary, "zh", "en",
+    return make_dataset(
+        translation_pairs[name], chinese_tokenizer, english_tokenizer,
         batch_size=scale.batch_size, shuffle=shuffle,
     )  # fmt: skip
 
@@ -489,11 +485,11 @@ print(
 )
 print(
     "decoder input:",
-    english_vocabulary.decode(decoder_input_ids[0].numpy(), strip_special=False),
+    english_tokenizer.ids_to_tokens(decoder_input_ids[0].numpy()),
 )
 print(
     "target:       ",
-    english_vocabulary.decode(decoder_target_ids[0].numpy(), strip_special=False),
+    english_tokenizer.ids_to_tokens(decoder_target_ids[0].numpy()),
 )
 
 # %% [markdown]
@@ -505,8 +501,8 @@ print(
 
 # %%
 translator = build_encoder_decoder(
-    len(character_vocabulary),
-    len(english_vocabulary),
+    chinese_tokenizer.vocabulary_size,
+    english_tokenizer.vocabulary_size,
     scale.embedding_dim,
     hidden_units,
 )
@@ -547,11 +543,10 @@ validation_sources = pad_ids(
     [character_vocabulary.encode(p.chinese_characters()) for p in toy["validation"]]
 )
 generated = greedy_translate(translator, validation_sources, max_length=20)
-hypotheses = [
-    text.detokenize(english_vocabulary.decode(row), "en") for row in generated
-]
+hypotheses = [english_tokenizer.decode(row) for row in generated]
 references = [
-    text.detokenize(text.tokenize_english(p.english), "en") for p in toy["validation"]
+    english_tokenizer.detokenize(english_tokenizer.tokenize(p.english))
+    for p in toy["validation"]
 ]
 exact = np.mean([h == r for h, r in zip(hypotheses, references, strict=True)])
 bleu = metrics.corpus_bleu(hypotheses, references, "en").score

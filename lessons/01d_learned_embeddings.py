@@ -29,26 +29,24 @@
 # **Time:** about a minute on a 2-core laptop CPU (`cpu` scale) and on a Colab GPU.
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
@@ -56,16 +54,10 @@ if "google.colab" in sys.modules:
 # %%
 import itertools
 import os
-import pathlib
 import time
 
 # TensorFlow's start-up messages (CPU features, no GPU found) are noise here.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-try:
-    import chapters  # noqa: F401
-except ModuleNotFoundError:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import keras
 import matplotlib.pyplot as plt
@@ -78,12 +70,13 @@ from chapters.ch01_sequence_tasks import (
     nearest_neighbours,
     question_data,
 )
-from chapters.common import plots, tatoeba, text
+from chapters.common import fonts, tatoeba
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.vocabulary import RESERVED_TOKENS
 
 scale = current_scale()
 set_seed(42)
-plots.use_cjk_font()
+fonts.use_cjk_font()
 print("Scale:", scale.name, "| GPU:", tf.config.list_physical_devices("GPU") or "none")
 
 # %% [markdown]
@@ -130,7 +123,7 @@ groups = {
 queries = [words[0] for words in groups.values() if words]
 print(groups)
 # A baseline: how alike are words picked at random?
-ordinary_tokens = vocabulary.tokens[len(text.RESERVED_TOKENS) :]
+ordinary_tokens = vocabulary.tokens[len(RESERVED_TOKENS) :]
 random_words = [
     str(word) for word in np.random.default_rng(0).choice(ordinary_tokens, 40)
 ]

@@ -28,50 +28,44 @@
 # **Time:** under a minute on a laptop CPU and on a Colab GPU (no training).
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import importlib.util
-import pathlib
 import time
-
-if importlib.util.find_spec("chapters") is None:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from chapters.ch02_encoder_decoder import Encoder, exercises
-from chapters.ch02_encoder_decoder.experiments import tatoeba_data
-from chapters.common import plots, text
+from chapters.common import fonts
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.translation_data import tatoeba_data
+from chapters.common.vocabulary import PAD_ID
 
 lesson_started = time.perf_counter()
 scale = current_scale()
 set_seed(42)
-plots.use_cjk_font()
+fonts.use_cjk_font()
 print(
     f"scale {scale.name}: hidden_units={scale.hidden_units}, "
     f"embedding_dim={scale.embedding_dim}"
@@ -88,8 +82,8 @@ print(
 # %%
 data = tatoeba_data(scale)
 print({name: len(pairs) for name, pairs in data.splits.items()})
-print("source vocabulary:", len(data.source_vocabulary), "characters")
-print("target vocabulary:", len(data.target_vocabulary), "English words")
+print("source vocabulary:", data.source_tokenizer.vocabulary_size, "characters")
+print("target vocabulary:", data.target_tokenizer.vocabulary_size, "English words")
 
 # %% [markdown]
 # The encoder's first four steps happen before any neural network: split the
@@ -98,16 +92,15 @@ print("target vocabulary:", len(data.target_vocabulary), "English words")
 
 # %%
 sentences = ["我爱你。", "欢迎来北京！", "我们明天去学校。"]
-tokens = [text.tokenize(sentence, "zh") for sentence in sentences]
-ids = [data.source_vocabulary.encode(sentence_tokens) for sentence_tokens in tokens]
+tokens = [data.source_tokenizer.tokenize(sentence) for sentence in sentences]
+ids = [
+    data.source_tokenizer.tokens_to_ids(sentence_tokens) for sentence_tokens in tokens
+]
 for sentence_tokens, sentence_ids in zip(tokens, ids, strict=True):
     print(sentence_tokens, "->", sentence_ids)
 longest = max(len(sentence_ids) for sentence_ids in ids)
 source_ids = np.array(
-    [
-        sentence_ids + [text.PAD_ID] * (longest - len(sentence_ids))
-        for sentence_ids in ids
-    ],
+    [sentence_ids + [PAD_ID] * (longest - len(sentence_ids)) for sentence_ids in ids],
     dtype="int32",
 )
 print(source_ids)
@@ -122,7 +115,10 @@ print(source_ids)
 
 # %%
 encoder = Encoder(
-    len(data.source_vocabulary), scale.embedding_dim, scale.hidden_units, name="encoder"
+    data.source_tokenizer.vocabulary_size,
+    scale.embedding_dim,
+    scale.hidden_units,
+    name="encoder",
 )
 encoded = encoder(source_ids)
 print("outputs     ", tuple(encoded["outputs"].shape), "(B, S, C)")
@@ -206,7 +202,7 @@ print(
 
 # %%
 bidirectional = Encoder(
-    len(data.source_vocabulary),
+    data.source_tokenizer.vocabulary_size,
     scale.embedding_dim,
     scale.hidden_units,
     bidirectional=True,
@@ -217,7 +213,7 @@ print(
     f"2 x hidden units: {context_width == 2 * scale.hidden_units}"
 )
 lstm = Encoder(
-    len(data.source_vocabulary),
+    data.source_tokenizer.vocabulary_size,
     scale.embedding_dim,
     scale.hidden_units,
     cell_type="lstm",

@@ -31,44 +31,39 @@
 # yet.
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import importlib.util
-import pathlib
 import time
-
-if importlib.util.find_spec("chapters") is None:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from chapters.ch02_encoder_decoder import Decoder, exercises, experiments
-from chapters.common import metrics, plots, text
+from chapters.common import evaluation, metrics, plots, training, translation_data
+from chapters.common.pipeline import teacher_forcing_shift
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.vocabulary import END_ID, PAD_ID, START_ID
 
 lesson_started = time.perf_counter()
 scale = current_scale()
@@ -84,7 +79,7 @@ print(f"scale {scale.name}")
 # them in a couple of minutes.
 
 # %%
-toy = experiments.toy_data(
+toy = translation_data.toy_data(
     scale.length_curve_train_pairs, scale.toy_eval_pairs // 2, min_words=3, max_words=12
 )
 print({name: len(pairs) for name, pairs in toy.splits.items()})
@@ -100,19 +95,13 @@ for source, target in toy.splits["train"][:3]:
 # shifted by one:
 
 # %%
-target_tokens = text.tokenize("I love you.", "en")
-target_ids = toy.target_vocabulary.encode(target_tokens)
-decoder_inputs, decoder_targets = text.teacher_forcing_shift(np.array(target_ids))
+target_ids = toy.target_tokenizer.encode("I love you.")
+decoder_inputs, decoder_targets = teacher_forcing_shift(np.array(target_ids))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(
-    "decoder input :", toy.target_vocabulary.decode(decoder_inputs, strip_special=False)
-)
-print(
-    "decoder target:",
-    toy.target_vocabulary.decode(decoder_targets, strip_special=False),
-)
+print("decoder input :", toy.target_tokenizer.ids_to_tokens(decoder_inputs))
+print("decoder target:", toy.target_tokenizer.ids_to_tokens(decoder_targets))
 
 # %% [markdown]
 # Feeding the true previous word, not the model's own guess, lets every step be
@@ -139,9 +128,11 @@ print(
 # %%
 set_seed(0)
 hidden_units = scale.hidden_units
-decoder = Decoder(len(toy.target_vocabulary), scale.embedding_dim, hidden_units)
+decoder = Decoder(
+    toy.target_tokenizer.vocabulary_size, scale.embedding_dim, hidden_units
+)
 context = np.random.default_rng(0).normal(size=(2, hidden_units)).astype("float32")
-batch_inputs = np.array([[text.START_ID, 5, 6, 7], [text.START_ID, 8, 9, 10]])
+batch_inputs = np.array([[START_ID, 5, 6, 7], [START_ID, 8, 9, 10]])
 logits, final_states = decoder(batch_inputs, decoder.initial_states(context), context)
 print("logits", tuple(logits.shape), "(B, T, V)")
 print(
@@ -156,7 +147,8 @@ print(
 # %%
 # NBVAL_CHECK_OUTPUT
 print("logits for 2 sentences x 4 steps:", tuple(logits.shape[:2]))
-print("one score per target word:", logits.shape[-1] == len(toy.target_vocabulary))
+vocabulary_size = toy.target_tokenizer.vocabulary_size
+print("one score per target word:", logits.shape[-1] == vocabulary_size)
 print(
     "GRU input = embedding + context:",
     decoder.rnn.cell.kernel.shape[0] == scale.embedding_dim + hidden_units,
@@ -179,10 +171,10 @@ print("one step at a time == one pass with teacher forcing")
 # A batch of targets is padded to its longest sentence. The loss is the
 # cross-entropy of the true next word, averaged over real positions only: the
 # model should not be rewarded for predicting `[PAD]`. `chapters.common.metrics`
-# provides `masked_loss` and `masked_accuracy`:
+# provides `masked_loss`, and `MaskedAccuracy` for `compile()`:
 
 # %%
-targets = np.array([[5, 6, 7, text.END_ID], [8, 9, text.END_ID, text.PAD_ID]])
+targets = np.array([[5, 6, 7, END_ID], [8, 9, END_ID, PAD_ID]])
 logits = np.asarray(logits)
 log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
 unmasked = float(np.mean(-np.take_along_axis(log_probs, targets[..., None], -1)))
@@ -202,9 +194,9 @@ set_seed(42)
 model = experiments.build_seq2seq(toy, scale.embedding_dim, scale.hidden_units)
 print(
     f"{model.count_params():,} parameters; "
-    f"log V = {np.log(len(toy.target_vocabulary)):.2f}"
+    f"log V = {np.log(toy.target_tokenizer.vocabulary_size):.2f}"
 )
-run = experiments.train(model, toy, scale.length_curve_epochs, scale.batch_size)
+run = training.train(model, toy, scale.length_curve_epochs, scale.batch_size)
 print(f"trained in {run.seconds:.0f} s")
 
 # %%
@@ -219,17 +211,14 @@ plt.show()
 # decoding, the subject of lesson 2c; here we just use the `Translator`.
 
 # %%
-translator = experiments.make_translator(model, toy)
+translator = evaluation.make_translator(model, toy)
 test_pairs = toy.splits["test"][:6]
 for (source, reference), output in zip(
     test_pairs, translator.translate([source for source, _ in test_pairs]), strict=True
 ):
     print(f"{source}\n  model:     {output}\n  reference: {reference}")
-evaluation = experiments.evaluate(translator, toy.splits["test"])
-print(
-    f"greedy BLEU on {len(toy.splits['test'])} toy test sentences: "
-    f"{evaluation.bleu:.1f}"
-)
+scores = evaluation.evaluate(translator, toy.splits["test"])
+print(f"greedy BLEU on {len(toy.splits['test'])} toy test sentences: {scores.bleu:.1f}")
 
 # %% [markdown]
 # ## Summary
@@ -286,7 +275,7 @@ exercises.check_masked_loss(masked_loss)
 # %%
 seconds = time.perf_counter() - lesson_started
 print(
-    f"Key figure: toy-grammar greedy BLEU {evaluation.bleu:.1f} after "
+    f"Key figure: toy-grammar greedy BLEU {scores.bleu:.1f} after "
     f"{scale.length_curve_epochs} epochs "
     f"(scale {scale.name}, lesson ran in {seconds:.0f} s)"
 )

@@ -29,51 +29,40 @@
 # training dominate); on a Colab GPU (`gpu` scale: 30 epochs) not measured yet.
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import importlib.util
 import os
-import pathlib
 import time
-
-if importlib.util.find_spec("chapters") is None:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from chapters.ch02_encoder_decoder import (
-    beam_search,
-    compile_search,
-    exercises,
-    experiments,
-    greedy_search,
-)
-from chapters.common import metrics, plots, text
+from chapters.ch02_encoder_decoder import exercises, experiments
+from chapters.common import evaluation, metrics, plots, training, translation_data
+from chapters.common.decoding import beam_search, compile_search, greedy_search
 from chapters.common.scales import current_scale, set_seed
+from chapters.common.vocabulary import UNK_ID
 
 lesson_started = time.perf_counter()
 scale = current_scale()
@@ -88,15 +77,20 @@ print(
 # %% [markdown]
 # ## Data
 #
-# Tatoeba pairs, Chinese → English, at most `max_tokens` tokens a side. The English
-# side is lower-cased by the tokenizer, so our BLEU is case-insensitive.
+# Tatoeba pairs, Chinese → English. Training pairs have at most `max_tokens` tokens
+# a side, which keeps training cheap; the test sentences are a seeded random sample
+# of the whole test split, long ones included (the corpus file is sorted by length,
+# so its first sentences would all be short). The English side is lower-cased by
+# the tokenizer, so our BLEU is case-insensitive.
 
 # %%
-data = experiments.tatoeba_data(scale)
+data = translation_data.tatoeba_data(scale)
 print({name: len(pairs) for name, pairs in data.splits.items()})
+print(data.describe("train"))
+print(data.describe("test"))
 print(
-    f"vocabularies: {len(data.source_vocabulary)} characters, "
-    f"{len(data.target_vocabulary)} English words"
+    f"vocabularies: {data.source_tokenizer.vocabulary_size} characters, "
+    f"{data.target_tokenizer.vocabulary_size} English words"
 )
 
 # %% [markdown]
@@ -108,7 +102,7 @@ print(
 # %%
 set_seed(42)
 model = experiments.build_seq2seq(data, scale.embedding_dim, scale.hidden_units)
-run = experiments.train(model, data, scale.seq2seq_epochs, scale.batch_size)
+run = training.train(model, data, scale.seq2seq_epochs, scale.batch_size)
 print(f"{run.parameters:,} parameters, trained in {run.seconds:.0f} s")
 
 # %%
@@ -122,7 +116,7 @@ plt.show()
 
 # %%
 if LONG_RUN:
-    more = experiments.train(model, data, 10, scale.batch_size)
+    more = training.train(model, data, 10, scale.batch_size)
     print(
         f"10 more epochs in {more.seconds:.0f} s; "
         f"validation loss {more.history['val_loss'][-1]:.3f}"
@@ -147,13 +141,13 @@ else:
 # to 5 reuse it for attention models and the Transformer.
 
 # %%
-translator = experiments.make_translator(model, data)
+translator = evaluation.make_translator(model, data)
 examples = ["我爱你。", "欢迎来北京！", "他是我的朋友。", "今天很冷。"]
 for example in examples:
     unknown = [
-        t
-        for t in text.tokenize(example, "zh")
-        if data.source_vocabulary.encode([t]) == [text.UNK_ID]
+        token
+        for token in data.source_tokenizer.tokenize(example)
+        if data.source_tokenizer.tokens_to_ids([token]) == [UNK_ID]
     ]
     print(example, "unknown characters:", unknown or "none")
 for translation in translator.translate_with_scores(examples):
@@ -210,9 +204,9 @@ sentence_ids = translator.source_ids(["他是我的朋友。"])
 beams = beam_search(model, sentence_ids, 50, beam_width=scale.beam_width)
 for rank in range(scale.beam_width):
     length = int(beams["lengths"][0, rank])
-    words = data.target_vocabulary.decode(beams["tokens"][0, rank, :length])
+    words = data.target_tokenizer.decode(beams["tokens"][0, rank, :length])
     print(
-        f"{rank}: {text.detokenize(words, 'en'):40s} log p = "
+        f"{rank}: {words:40s} log p = "
         f"{float(beams['scores'][0, rank]):6.2f}  normalized = "
         f"{float(beams['normalized_scores'][0, rank]):6.2f}"
     )
@@ -250,15 +244,15 @@ print(
 # BLEU compares n-grams (n = 1..4) of each output with its reference: the
 # geometric mean of the clipped n-gram precisions, times a brevity penalty for
 # outputs shorter than the references. We use sacrebleu (`13a` tokenizer for
-# English) through `chapters.common.metrics.corpus_bleu`, on the whole test split
-# (`eval_sentences` at this scale).
+# English) through `chapters.common.metrics.corpus_bleu`, on the sampled test
+# sentences (`eval_sentences` at this scale).
 
 # %%
-greedy_eval = experiments.evaluate(translator, data.splits["test"], "greedy")
-beam_eval = experiments.evaluate(
+greedy_eval = evaluation.evaluate(translator, data.splits["test"], "greedy")
+beam_eval = evaluation.evaluate(
     translator, data.splits["test"], "beam", scale.beam_width
 )
-print(f"test sentences: {len(data.splits['test'])}")
+print(data.describe("test"))
 print(
     f"BLEU greedy      {greedy_eval.bleu:5.1f}   "
     f"[UNK] in outputs {greedy_eval.unknown_rate:.2%}"
@@ -340,7 +334,7 @@ exercises.check_bleu_by_hand(bleu_by_hand)
 # %%
 seconds = time.perf_counter() - lesson_started
 print(
-    f"Key figure: Tatoeba zh->en test BLEU {greedy_eval.bleu:.1f} greedy, "
+    f"Key figure: {data.corpus} zh->en test BLEU {greedy_eval.bleu:.1f} greedy, "
     f"{beam_eval.bleu:.1f} beam (K={scale.beam_width}); {run.parameters:,} parameters "
     f"trained in {run.seconds:.0f} s "
     f"(scale {scale.name}, lesson ran in {seconds:.0f} s)"

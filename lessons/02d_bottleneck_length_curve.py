@@ -32,50 +32,45 @@
 # not measured yet.
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import importlib.util
-import pathlib
 import time
 
-if importlib.util.find_spec("chapters") is None:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
-
 import matplotlib.pyplot as plt
-import numpy as np
 
 from chapters.ch02_encoder_decoder import exercises, experiments
-from chapters.common import text
+from chapters.common import plots
 from chapters.common.scales import current_scale, set_seed
 
 lesson_started = time.perf_counter()
 scale = current_scale()
 set_seed(42)
-options = experiments.length_curve_options(scale)
-print(f"scale {scale.name}:", options)
+print(
+    f"scale {scale.name}: {scale.length_curve_train_pairs} training pairs, "
+    f"{scale.length_curve_epochs} epochs, context sizes "
+    f"{scale.length_curve_hidden_units}"
+)
 
 # %% [markdown]
 # ## Data: sentences of controlled length
@@ -86,37 +81,41 @@ print(f"scale {scale.name}:", options)
 # the Chinese sources (one token per character) run a little longer.
 
 # %%
-sample = experiments.toy_data(300, 50, max_words=options["max_words"]).splits["train"]
-lengths = [len(text.tokenize(source, "zh")) for source, _ in sample]
-print(
-    f"source lengths: min {min(lengths)}, median {int(np.median(lengths))}, "
-    f"max {max(lengths)} characters"
-)
-longest = max(sample, key=lambda pair: len(pair[0]))
+data = experiments.length_curve_data(scale)
+print(data.describe("train"))
+print(data.describe("test"))
+longest = max(data.splits["test"], key=lambda pair: len(pair[0]))
 print(longest[0], "\n ->", longest[1])
 
 # %% [markdown]
 # ## The experiment
 #
-# `experiments.length_curve` trains one encoder–decoder per context size on the
-# same data, translates the test split greedily, and computes corpus BLEU in each
-# source-length bucket. The same function backs the command
+# `experiments.length_curve_experiment` trains one encoder–decoder per context
+# size on the same data, translates the test split greedily, and computes corpus
+# BLEU in each source-length bucket. It hands the course's shared
+# `chapters.common.experiments.length_curve` one model factory per context size;
+# chapter 3 hands it an attention model too. The same function backs the command
 #
 #     COURSE_SCALE=cpu python -m chapters.ch02_encoder_decoder.experiments length-curve
 #
 # which prints the table below.
 
 # %%
-curve = experiments.length_curve(**options)
+curve = experiments.length_curve_experiment(scale)
 print(curve.table())
-for units in sorted(curve.bleu):
+for name in curve.bleu:
     print(
-        f"context size {units}: {curve.parameters[units]:,} parameters, "
-        f"trained in {curve.seconds[units]:.0f} s"
+        f"{name}: {curve.parameters[name]:,} parameters, "
+        f"trained in {curve.seconds[name]:.0f} s"
     )
 
 # %%
-experiments.plot_length_curve(curve)
+plots.plot_length_curve(
+    curve.labels,
+    curve.bleu,
+    xlabel=f"source length ({curve.source_unit})",
+    title="Encoder-decoder without attention: BLEU by source length",
+)
 plt.show()
 
 # %% [markdown]
@@ -142,7 +141,7 @@ plt.show()
 # - Quality of a plain encoder–decoder falls with source length: the context
 #   vector is a bottleneck.
 # - A bigger context vector helps only partly.
-# - `experiments.length_curve` regenerates the numbers at any scale.
+# - `experiments.length_curve_experiment` regenerates the numbers at any scale.
 #
 # ## Exercises
 #
@@ -161,19 +160,21 @@ exercises.check_assign_buckets(assign_buckets)
 
 # %% [markdown]
 # **Exercise 2 (open, no check):** run
-# `experiments.length_curve(**options, concat_context=False)`, where the context
-# only sets the decoder's first state, and compare the two plots: how much does
-# feeding the context at every step help long sentences?
+# `chapters.common.experiments.length_curve` with two factories,
+# `functools.partial(experiments.build_seq2seq, embedding_dim=scale.embedding_dim,
+# hidden_units=256, concat_context=c)` for `c` in `True` and `False` (where the
+# context only sets the decoder's first state), on `data`, and compare the two
+# curves: how much does feeding the context at every step help long sentences?
 
 # %%
-small, large = min(curve.bleu), max(curve.bleu)
+small, large = list(curve.bleu)
 filled = [index for index, count in enumerate(curve.counts) if count]
 first, last = filled[0], filled[-1]
 seconds = time.perf_counter() - lesson_started
 print(
-    f"Key figure: with a {large}-unit context, BLEU {curve.bleu[large][first]:.1f} on "
-    f"{curve.labels[first]} source tokens vs {curve.bleu[large][last]:.1f} on "
-    f"{curve.labels[last]}; overall "
-    f"{curve.overall_bleu[small]:.1f} (h={small}) vs {curve.overall_bleu[large]:.1f} "
-    f"(h={large}) (scale {scale.name}, lesson ran in {seconds:.0f} s)"
+    f"Key figure: {large}: BLEU {curve.bleu[large][first]:.1f} on "
+    f"{curve.labels[first]} source characters vs {curve.bleu[large][last]:.1f} on "
+    f"{curve.labels[last]}; overall {curve.overall_bleu[small]:.1f} ({small}) vs "
+    f"{curve.overall_bleu[large]:.1f} ({large}) (scale {scale.name}, {curve.corpus}, "
+    f"lesson ran in {seconds:.0f} s)"
 )

@@ -18,45 +18,37 @@
 # by its check. Try the exercise in its lesson first.
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %%
 import collections
 import os
-import pathlib
 
 # TensorFlow's start-up messages (CPU features, no GPU found) are noise here.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-try:
-    import chapters  # noqa: F401
-except ModuleNotFoundError:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import keras
 import numpy as np
 
 from chapters.ch01_sequence_tasks import exercises
-from chapters.common.text import PAD_ID, RESERVED_TOKENS
+from chapters.common.vocabulary import PAD_ID, RESERVED_TOKENS
 
 # %% [markdown]
 # ## Lesson 01a: build a vocabulary with reserved tokens

@@ -18,40 +18,33 @@
 # its check. Try the exercise in its lesson first.
 
 # %%
-# Colab set-up: clones the course, installs what Colab lacks; does nothing elsewhere.
+# Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "--depth=1",
-            "https://github.com/seq2seq-course/seq2seq-keras.git",
-            "/content/course",
-        ],
-        check=False,
-    )
-    sys.path.insert(0, "/content/course")
+    COURSE_URL = "https://github.com/seq2seq-course/seq2seq-keras"
+    pip = [sys.executable, "-m", "pip", "install", "-q", f"git+{COURSE_URL}"]
+    installed = subprocess.run(pip, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(
+            f"`pip install git+{COURSE_URL}` failed, so the course is not "
+            f"installed:\n{installed.stderr[-1500:]}\nCheck that the runtime is "
+            "online and that the URL opens in a browser, then run this cell again."
+        )
     from chapters.common.colab import setup_colab
 
-    setup_colab("/content/course")
+    setup_colab()
 
 # %%
 import collections
-import importlib.util
 import math
-import pathlib
-
-if importlib.util.find_spec("chapters") is None:
-    sys.path.insert(0, str(pathlib.Path.cwd().parent))
 
 import numpy as np
 
 from chapters.ch02_encoder_decoder import exercises
-from chapters.common.text import END_ID, PAD_ID, START_ID
+from chapters.common.vocabulary import END_ID, PAD_ID, START_ID
 
 # %% [markdown]
 # ## Lesson 02a: the final state of a padded sentence

@@ -37,7 +37,6 @@ class MarkovModel:
         return tf.gather(self.log_table, token_ids), {"steps": state["steps"] + 1}
 
 
-
 class AttendingMarkovModel(MarkovModel):
     """The Markov model, plus attention weights known in advance.
 
@@ -58,7 +57,6 @@ class AttendingMarkovModel(MarkovModel):
         position = (token_ids + state["steps"]) % lengths  # (B,)
         new_state[ATTENTION_WEIGHTS] = tf.one_hot(position, tf.shape(mask)[1])
         return logits, new_state
-
 
 
 def expected_weights(tokens, length, source_length):

@@ -7,7 +7,7 @@ import numpy as np
 
 from chapters.ch01_sequence_tasks import exercises
 from chapters.common.checks import assert_check_behaviour
-from chapters.common.text import RESERVED_TOKENS
+from chapters.common.vocabulary import RESERVED_TOKENS
 from solutions import ch01_solutions as solutions
 
 

@@ -14,7 +14,8 @@ from chapters.ch01_sequence_tasks import (
     words_from_tags,
 )
 from chapters.common.tatoeba import SentencePair
-from chapters.common.text import RESERVED_TOKENS, tokenize_chinese, tokenize_english
+from chapters.common.tokenizers import tokenize_chinese, tokenize_english
+from chapters.common.vocabulary import RESERVED_TOKENS
 
 
 def test_pad_ids_pads_at_the_end_with_zero():
@@ -28,6 +29,10 @@ def test_pad_ids_rejects_bad_input():
         pad_ids([])
     with pytest.raises(ValueError, match="1-D"):
         pad_ids([[[1, 2]], [3]])
+    with pytest.raises(ValueError, match="length=0"):
+        pad_ids([[1]], length=0)
+    with pytest.raises(TypeError, match="length=2.0"):
+        pad_ids([[1]], length=2.0)
 
 
 def test_question_labels_ignore_the_removed_punctuation():
@@ -87,6 +92,8 @@ def test_nearest_neighbours_rejects_bad_input():
         nearest_neighbours(np.ones((2, 2)), tokens, "z")
     with pytest.raises(ValueError, match="count"):
         nearest_neighbours(np.ones((2, 2)), tokens, "a", count=0)
+    with pytest.raises(TypeError, match="count=True"):
+        nearest_neighbours(np.ones((2, 2)), tokens, "a", count=True)
 
 
 def test_question_data_keeps_each_sentence_once_and_encodes_it():

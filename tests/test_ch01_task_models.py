@@ -13,7 +13,7 @@ from chapters.ch01_sequence_tasks import (
     build_task_model,
     greedy_translate,
 )
-from chapters.common.text import END_ID, PAD_ID
+from chapters.common.vocabulary import END_ID, PAD_ID
 
 IDS = np.array([[5, 6, 7, 8], [9, 4, 0, 0]], dtype="int32")  # (B=2, S=4)
 

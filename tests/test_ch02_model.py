@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from chapters.ch02_encoder_decoder import Decoder, Encoder, Seq2Seq
-from chapters.common.text import PAD_ID
+from chapters.common.vocabulary import PAD_ID
 
 SOURCE = np.array([[5, 6, 7, 0, 0], [8, 9, 10, 11, 12]], "int32")
 DECODER_INPUT = np.array([[2, 5, 6, 0], [2, 7, 8, 9]], "int32")
@@ -45,7 +45,7 @@ def test_encoder_rejects_bad_arguments():
         Encoder(10, 4, 4, cell_type="rnn")
     with pytest.raises(ValueError, match="hidden_units=0"):
         Encoder(10, 4, 0)
-    with pytest.raises(ValueError, match="vocabulary_size=2.5"):
+    with pytest.raises(TypeError, match="vocabulary_size=2.5"):
         Decoder(2.5, 4, 4)
     with pytest.raises(ValueError, match="cell_type"):
         Seq2Seq(10, 10, cell_type="transformer")

@@ -21,7 +21,6 @@ from chapters.common.decoding import (
 from chapters.common.vocabulary import END_ID
 from tests.fake_models import AttendingMarkovModel, MarkovModel, expected_weights
 
-
 SOURCE = tf.constant([[4, 5], [5, 0]], tf.int32)
 
 

@@ -79,7 +79,13 @@ def test_seeded_sample_spans_the_lengths_and_leaves_its_input_alone():
 
 def test_length_statistics_by_hand():
     statistics = sampling.length_statistics(["我爱你。", "好。", "欢迎来北京！"], "zh")
-    assert statistics == {"sentences": 3, "mean": 4.0, "median": 4.0, "min": 2, "max": 6}
+    assert statistics == {
+        "sentences": 3,
+        "mean": 4.0,
+        "median": 4.0,
+        "min": 2,
+        "max": 6,
+    }
     line = sampling.describe_lengths(statistics, "characters")
     assert line == "3 sentences, 2-6 characters (mean 4.0, median 4)"
 
@@ -144,16 +150,16 @@ def _translation(source, output):
         ("zh", ["我爱你们", "我爱你们", "好", "我爱你们"], ["我爱你们"] * 4),
     ],
 )
-def test_bleu_by_length_scores_each_bucket_apart(
-    target_language, outputs, references
-):
+def test_bleu_by_length_scores_each_bucket_apart(target_language, outputs, references):
     sources = ["我" * 3, "我" * 10, "我" * 11, "我" * 70]
     result = evaluation.Evaluation(
         bleu=0.0,
         unknown_rate=0.0,
         mean_log_prob=0.0,
         sentences_per_second=1.0,
-        translations=[_translation(s, o) for s, o in zip(sources, outputs, strict=True)],
+        translations=[
+            _translation(s, o) for s, o in zip(sources, outputs, strict=True)
+        ],
         references=references,
     )
     counts, scores = evaluation.bleu_by_length(result, "zh", target_language)
@@ -179,7 +185,9 @@ def test_length_curve_takes_model_factories_and_reads_long_sources_whole():
     scale = scales.SCALES["ci"]
     data = translation_data.toy_data(32, 20, min_words=30, max_words=45)
     factories = {
-        f"h={units}": functools.partial(build_seq2seq, embedding_dim=8, hidden_units=units)
+        f"h={units}": functools.partial(
+            build_seq2seq, embedding_dim=8, hidden_units=units
+        )
         for units in (8, 16)
     }
     with warnings.catch_warnings(record=True) as caught:

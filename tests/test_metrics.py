@@ -5,14 +5,16 @@ import math
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from chapters.common.metrics import (
+    MaskedAccuracy,
     corpus_bleu,
     masked_accuracy,
     masked_loss,
     sentence_bleu,
 )
-from chapters.common.text import PAD_ID
+from chapters.common.vocabulary import PAD_ID
 
 
 def test_padding_id_is_zero():
@@ -69,6 +71,28 @@ def test_masked_loss_ignores_what_is_predicted_at_padding():
     )
 
 
+@pytest.mark.parametrize("bad_value", [np.inf, -np.inf, np.nan])
+def test_non_finite_logits_at_padding_change_neither_loss_nor_gradient(bad_value):
+    # Multiplying by the mask would give 0 * inf = NaN; Keras' own loss with
+    # ignore_class stays finite there, and so must ours.
+    y_true, y_pred = random_batch(seed=7)
+    broken = y_pred.copy()
+    broken[y_true == PAD_ID] = bad_value
+    expected = float(masked_loss(y_true, y_pred))
+    np.testing.assert_allclose(float(masked_loss(y_true, broken)), expected, 1e-6)
+    builtin = keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, ignore_class=PAD_ID
+    )
+    np.testing.assert_allclose(float(builtin(y_true, broken)), expected, 1e-5)
+
+    logits = tf.Variable(broken)
+    with tf.GradientTape() as tape:
+        loss = masked_loss(y_true, logits)
+    gradient = tape.gradient(loss, logits).numpy()
+    assert np.isfinite(gradient).all()
+    assert (gradient[y_true == PAD_ID] == 0).all()
+
+
 def test_targets_with_a_trailing_axis_give_the_same_values():
     y_true, y_pred = random_batch(seed=2)
     for metric in (masked_loss, masked_accuracy):
@@ -108,7 +132,7 @@ def tiny_model(mask_zero, vocabulary=9):
     inputs = keras.Input(shape=(None,), dtype="int32")
     embedded = keras.layers.Embedding(vocabulary, 8, mask_zero=mask_zero)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(vocabulary)(embedded))
-    model.compile(optimizer="adam", loss=masked_loss, metrics=[masked_accuracy])
+    model.compile(optimizer="adam", loss=masked_loss, metrics=[MaskedAccuracy()])
     return model
 
 
@@ -141,13 +165,90 @@ def test_accuracy_over_batches_of_a_masked_model_counts_every_token_once():
     logits = model(y_true)
     real = y_true != PAD_ID
     expected = (np.argmax(logits, axis=-1) == y_true)[real].mean()
-    # The output carries a Keras mask, so the function returns (B, T) values.
-    per_token = masked_accuracy(y_true, logits)
-    assert tuple(per_token.shape) == y_true.shape
-    np.testing.assert_allclose(float(keras.ops.mean(per_token)), expected, 1e-6)
+    np.testing.assert_allclose(float(masked_accuracy(y_true, logits)), expected, 1e-6)
     # Batches of 2 sentences hold different numbers of real tokens.
     _, accuracy = model.evaluate(y_true, y_true, batch_size=2, verbose=0)
     np.testing.assert_allclose(accuracy, expected, rtol=1e-6)
+
+
+def test_masked_accuracy_metric_by_hand():
+    # Batch 1: 2 of 3 real tokens right. Batch 2, wider: 1 of 1 right, and a
+    # right guess at padding that must not count. Overall 3 of 4, where the
+    # mean of the two batch accuracies would be (2/3 + 1) / 2.
+    metric = MaskedAccuracy()
+    assert metric.name == "masked_accuracy"
+    metric.update_state(
+        np.array([[2, 2], [PAD_ID, 1]]),
+        np.array([[[0, 1, 5], [0, 4, 1]], [[3, 0, 0], [0, 2, 1]]], "float32"),
+    )
+    metric.update_state(
+        np.array([[1, PAD_ID, PAD_ID]]),
+        np.array([[[0, 9, 0], [9, 0, 0], [9, 0, 0]]], "float32"),
+    )
+    np.testing.assert_allclose(float(metric.result()), 3 / 4)
+    # Sentence weights multiply the padding mask: the first batch counted twice.
+    metric.reset_state()
+    metric.update_state(
+        np.array([[2, 2], [PAD_ID, 1]]),
+        np.array([[[0, 1, 5], [0, 4, 1]], [[3, 0, 0], [0, 2, 1]]], "float32"),
+        sample_weight=np.array([2.0, 0.0]),
+    )
+    np.testing.assert_allclose(float(metric.result()), 1 / 2)
+    restored = MaskedAccuracy.from_config(metric.get_config())
+    assert restored.name == "masked_accuracy"
+
+
+def batches_of_different_widths():
+    # Inputs and unrelated targets, padded alike; the batches differ in width
+    # and in their number of real tokens.
+    rng = np.random.default_rng(8)
+    batches = []
+    for width in (3, 9, 5, 7):
+        inputs = rng.integers(1, 6, size=(4, width))
+        targets = rng.integers(1, 6, size=(4, width))
+        lengths = rng.integers(1, width + 1, size=4)
+        padding = np.arange(width)[None, :] >= lengths[:, None]
+        inputs[padding] = PAD_ID
+        targets[padding] = PAD_ID
+        batches.append((inputs, targets))
+    return batches
+
+
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_reported_training_accuracy_is_the_token_accuracy(mask_zero):
+    # What compile() does in Keras 3.13: it hands a metric *function* the mask
+    # the logits carry (mask_zero=True) as (B, T) weights, which Keras' `Mean`
+    # first averages per sentence over the padded width T, so that batches of
+    # different widths weigh wrongly; without a mask, padding counts as tokens.
+    # A metric *object* gets y_true and y_pred alone, and MaskedAccuracy finds
+    # the padding in y_true, so it reports the true token accuracy both ways.
+    batches = batches_of_different_widths()
+    dataset = tf.data.Dataset.from_tensors(batches[0])
+    for batch in batches[1:]:
+        dataset = dataset.concatenate(tf.data.Dataset.from_tensors(batch))
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    embedded = keras.layers.Embedding(6, 8, mask_zero=mask_zero)(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(6)(embedded))
+    # A learning rate of 0 keeps the weights, so training reports the accuracy
+    # of the same model on every batch.
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.0),
+        loss=masked_loss,
+        metrics=[MaskedAccuracy(), keras.metrics.SparseCategoricalAccuracy("keras")],
+    )
+    history = model.fit(dataset, epochs=1, verbose=0).history
+
+    right, real = 0, 0
+    for batch_inputs, batch_targets in batches:
+        predictions = np.argmax(model.predict(batch_inputs, verbose=0), axis=-1)
+        is_real = batch_targets != PAD_ID
+        right += np.count_nonzero((predictions == batch_targets) & is_real)
+        real += np.count_nonzero(is_real)
+    np.testing.assert_allclose(history["masked_accuracy"][0], right / real, 1e-6)
+    evaluated = model.evaluate(dataset, verbose=0, return_dict=True)
+    np.testing.assert_allclose(evaluated["masked_accuracy"], right / real, 1e-6)
+    assert abs(history["keras"][0] - right / real) > 0.01
 
 
 def test_english_bleu_by_hand():

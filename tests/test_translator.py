@@ -7,13 +7,11 @@ attention weights each `Translation` carries; a Seq2Seq trained on Tatoeba check
 that 50 real sentences translate the same alone and in batches.
 """
 
-import math
 import warnings
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from chapters.ch02_encoder_decoder import Seq2Seq
 from chapters.common import metrics
@@ -23,7 +21,6 @@ from chapters.common.tokenizers import Tokenizer, WordTokenizer
 from chapters.common.translator import Translator
 from chapters.common.vocabulary import PAD_ID, Vocabulary
 from tests.fake_models import AttendingMarkovModel, MarkovModel, expected_weights
-
 
 SOURCE_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight"]
 TARGET_CHARACTERS = "一二三四五六七八"
@@ -49,7 +46,9 @@ def translator():
     keras.utils.set_random_seed(0)
     source_tokenizer = WordTokenizer(Vocabulary.build([SOURCE_WORDS]), "en")
     target_tokenizer = WordTokenizer(Vocabulary.build([list(TARGET_CHARACTERS)]), "zh")
-    dataset = make_dataset(number_pairs(1024, 0), source_tokenizer, target_tokenizer, 32)
+    dataset = make_dataset(
+        number_pairs(1024, 0), source_tokenizer, target_tokenizer, 32
+    )
     model = Seq2Seq(
         source_tokenizer.vocabulary_size, target_tokenizer.vocabulary_size, 16, 32
     )

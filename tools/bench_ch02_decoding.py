@@ -10,21 +10,13 @@ eager and compiled give the same tokens and prints sentences per second.
 """
 
 import argparse
-import pathlib
-import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from chapters.ch02_encoder_decoder import (  # noqa: E402
-    beam_search,
-    compile_search,
-    experiments,
-    greedy_search,
-)
-from chapters.common import scales  # noqa: E402
+from chapters.ch02_encoder_decoder import experiments
+from chapters.common import evaluation, scales, training, translation_data
+from chapters.common.decoding import beam_search, compile_search, greedy_search
 
 
 def measure(search, source_batches, repeats):
@@ -49,10 +41,11 @@ def main(argv=None):
 
     scale = scales.current_scale()
     scales.set_seed(42)
-    data = experiments.tatoeba_data(scale)
+    data = translation_data.tatoeba_data(scale)
     model = experiments.build_seq2seq(data, scale.embedding_dim, scale.hidden_units)
-    run = experiments.train(model, data, arguments.epochs, scale.batch_size, verbose=0)
-    translator = experiments.make_translator(model, data)
+    run = training.train(model, data, arguments.epochs, scale.batch_size, verbose=0)
+    translator = evaluation.make_translator(model, data)
+    # The test split is a seeded sample in random order: its head spans all lengths.
     sources = [source for source, _ in data.splits["test"][: arguments.sentences]]
     batches = [
         translator.source_ids(sources[start : start + arguments.batch_size])
@@ -64,6 +57,7 @@ def main(argv=None):
         f"sentences in batches of {arguments.batch_size}, output cap "
         f"{arguments.max_length}"
     )
+    print(data.describe("test"))
     searches = {
         "greedy": (greedy_search, {}),
         f"beam (K={scale.beam_width})": (beam_search, {"beam_width": scale.beam_width}),

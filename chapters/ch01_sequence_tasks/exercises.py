@@ -17,7 +17,7 @@ from chapters.common.checks import (
     expect_equal,
     expect_shape,
 )
-from chapters.common.text import RESERVED_TOKENS, Vocabulary
+from chapters.common.vocabulary import RESERVED_TOKENS, Vocabulary
 
 
 @exercise_check("build a vocabulary with reserved tokens")

@@ -9,6 +9,8 @@ course's Chinese tokens.
 
 import numpy as np
 
+from chapters.common.arguments import positive_int
+
 LARGEST_NUMBER = 999
 NUMBER_LANGUAGES = ("en", "zh")
 # The digits of a number are its input features: one one-hot block per place.
@@ -24,16 +26,12 @@ _CHINESE_DIGITS = "零一二三四五六七八九"
 
 
 def _check_number(number) -> int:
-    if isinstance(number, bool) or not isinstance(number, int | np.integer):
-        raise TypeError(
-            f"number must be an integer. Received: {number!r} "
-            f"of type {type(number).__name__}"
-        )
-    if not 0 <= number <= LARGEST_NUMBER:
+    number = positive_int(number, "number", minimum=0)
+    if number > LARGEST_NUMBER:
         raise ValueError(
             f"number must be between 0 and {LARGEST_NUMBER}. Received: {number}"
         )
-    return int(number)
+    return number
 
 
 def english_number_words(number: int) -> list[str]:

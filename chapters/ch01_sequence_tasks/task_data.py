@@ -15,7 +15,10 @@ import dataclasses
 import keras
 import numpy as np
 
-from chapters.common.text import PAD_ID, RESERVED_TOKENS, Vocabulary, tokenize_english
+from chapters.common.arguments import positive_int
+from chapters.common.sampling import seeded_sample
+from chapters.common.tokenizers import tokenize_english
+from chapters.common.vocabulary import PAD_ID, RESERVED_TOKENS, Vocabulary
 
 SEGMENTATION_TAGS = ("B", "M", "E", "S")
 
@@ -38,6 +41,8 @@ def pad_ids(sequences, length: int | None = None) -> np.ndarray:
                 "sequences must be a list of 1-D id sequences. Received "
                 f"{sequence!r} at index {index}"
             )
+    if length is not None:
+        length = positive_int(length, "length")
     return keras.utils.pad_sequences(
         sequences,
         maxlen=length,
@@ -66,7 +71,7 @@ def question_examples(sentences, tokenizer) -> tuple[list[list[str]], np.ndarray
     Args:
         sentences: a non-empty list of sentences.
         tokenizer: a function from a sentence to its tokens, e.g.
-            `chapters.common.text.tokenize_english`.
+            `chapters.common.tokenizers.tokenize_english`.
 
     Returns:
         `(token_lists, labels)`; sentences left with no tokens are dropped.
@@ -104,14 +109,18 @@ def question_data(train_pairs, validation_pairs, max_train=None, min_count=1):
 
     Args:
         train_pairs, validation_pairs: `tatoeba.SentencePair` lists.
-        max_train: keep at most this many training sentences (None: all).
+        max_train: keep a seeded random sample of this many training sentences,
+            drawn across all lengths (None: all).
         min_count: fewest occurrences of a word in the vocabulary.
     """
+    if max_train is not None:
+        max_train = positive_int(max_train, "max_train")
     splits = {}
     for name, pairs in (("train", train_pairs), ("validation", validation_pairs)):
         sentences = list(dict.fromkeys(pair.english for pair in pairs))
         if name == "train" and max_train is not None:
-            sentences = sentences[:max_train]
+            # The corpus is sorted by length: a seeded sample, not the shortest.
+            sentences = seeded_sample(sentences, max_train, seed=0)
         splits[name] = question_examples(sentences, tokenize_english)
     vocabulary = Vocabulary.build(splits["train"][0], min_count=min_count)
 
@@ -200,8 +209,7 @@ def nearest_neighbours(embeddings, tokens, query: str, count: int = 5):
     tokens = list(tokens)
     if query not in tokens:
         raise ValueError(f"query {query!r} is not in the vocabulary")
-    if count < 1:
-        raise ValueError(f"count must be at least 1. Received: count={count}")
+    count = positive_int(count, "count")
     lengths = np.linalg.norm(embeddings, axis=1)
     unit = embeddings / np.maximum(lengths, 1e-12)[:, None]
     query_index = tokens.index(query)

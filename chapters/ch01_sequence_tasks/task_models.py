@@ -18,7 +18,8 @@ layers skip padded steps and the loss ignores padded outputs.
 import keras
 import numpy as np
 
-from chapters.common.text import END_ID, PAD_ID, START_ID
+from chapters.common.arguments import positive_int
+from chapters.common.vocabulary import END_ID, PAD_ID, START_ID
 
 ONE_TO_MANY, MANY_TO_ONE, MANY_TO_MANY, ENCODER_DECODER = "1->N", "N->1", "N->N", "N->M"
 TASK_SHAPES = (ONE_TO_MANY, MANY_TO_ONE, MANY_TO_MANY, ENCODER_DECODER)
@@ -26,10 +27,7 @@ TASK_SHAPES = (ONE_TO_MANY, MANY_TO_ONE, MANY_TO_MANY, ENCODER_DECODER)
 
 def _check_sizes(**sizes) -> None:
     for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TypeError(f"{name} must be an integer. Received: {name}={value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1. Received: {name}={value}")
+        positive_int(value, name)
 
 
 def build_one_to_many(num_features, output_length, vocabulary_size, hidden_units):

@@ -15,12 +15,9 @@ logits over the target vocabulary.
 import keras
 from keras import ops
 
-from chapters.ch02_encoder_decoder.encoder import (
-    check_cell_type,
-    check_sizes,
-    make_rnn,
-)
-from chapters.common.text import PAD_ID
+from chapters.ch02_encoder_decoder.encoder import check_cell_type, make_rnn
+from chapters.common.arguments import positive_int
+from chapters.common.masks import padding_mask
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -64,27 +61,24 @@ class Decoder(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_sizes(
-            vocabulary_size=vocabulary_size,
-            embedding_dim=embedding_dim,
-            hidden_units=hidden_units,
-        )
-        self.vocabulary_size = vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.hidden_units = hidden_units
+        self.vocabulary_size = positive_int(vocabulary_size, "vocabulary_size")
+        self.embedding_dim = positive_int(embedding_dim, "embedding_dim")
+        self.hidden_units = positive_int(hidden_units, "hidden_units")
         self.cell_type = check_cell_type(cell_type)
         self.concat_context = bool(concat_context)
         self.embedding = keras.layers.Embedding(
-            vocabulary_size, embedding_dim, name="embedding"
+            self.vocabulary_size, self.embedding_dim, name="embedding"
         )
         # One bridge per state: h for a GRU, h and c for an LSTM.
         self.state_count = 1 if self.cell_type == "gru" else 2
         self.bridges = [
-            keras.layers.Dense(hidden_units, activation="tanh", name=f"bridge_{index}")
+            keras.layers.Dense(
+                self.hidden_units, activation="tanh", name=f"bridge_{index}"
+            )
             for index in range(self.state_count)
         ]
-        self.rnn = make_rnn(self.cell_type, hidden_units, name="rnn")
-        self.output_projection = keras.layers.Dense(vocabulary_size, name="logits")
+        self.rnn = make_rnn(self.cell_type, self.hidden_units, name="rnn")
+        self.output_projection = keras.layers.Dense(self.vocabulary_size, name="logits")
 
     def build(self, token_ids_shape, states_shape, context_shape):
         batch = token_ids_shape[0]
@@ -117,7 +111,7 @@ class Decoder(keras.layers.Layer):
         outputs, *final_states = self.rnn(
             inputs,
             initial_state=list(states),
-            mask=ops.not_equal(token_ids, PAD_ID),
+            mask=padding_mask(token_ids),
             training=training,
         )
         return self.output_projection(outputs), final_states  # (B, T, V)

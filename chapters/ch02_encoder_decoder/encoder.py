@@ -12,7 +12,8 @@ next chapters read it.
 import keras
 from keras import ops
 
-from chapters.common.text import PAD_ID
+from chapters.common.arguments import positive_int
+from chapters.common.masks import padding_mask
 
 CELL_TYPES = ("gru", "lstm")
 
@@ -24,15 +25,6 @@ def check_cell_type(cell_type):
             f"cell_type must be one of {CELL_TYPES}. Received: cell_type={cell_type!r}"
         )
     return cell_type.lower()
-
-
-def check_sizes(**sizes):
-    """Raises a `ValueError` naming the first size that is not a positive integer."""
-    for name, value in sizes.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(
-                f"{name} must be a positive integer. Received: {name}={value!r}"
-            )
 
 
 def make_rnn(cell_type, units, **kwargs):
@@ -88,22 +80,17 @@ class Encoder(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_sizes(
-            vocabulary_size=vocabulary_size,
-            embedding_dim=embedding_dim,
-            hidden_units=hidden_units,
-        )
-        self.vocabulary_size = vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.hidden_units = hidden_units
+        self.vocabulary_size = positive_int(vocabulary_size, "vocabulary_size")
+        self.embedding_dim = positive_int(embedding_dim, "embedding_dim")
+        self.hidden_units = positive_int(hidden_units, "hidden_units")
         self.cell_type = check_cell_type(cell_type)
         self.bidirectional = bool(bidirectional)
         self.embedding = keras.layers.Embedding(
-            vocabulary_size, embedding_dim, name="embedding"
+            self.vocabulary_size, self.embedding_dim, name="embedding"
         )
         # Zero outputs at padded steps keep the memory clean for attention later.
         rnn = make_rnn(
-            self.cell_type, hidden_units, zero_output_for_mask=True, name="rnn"
+            self.cell_type, self.hidden_units, zero_output_for_mask=True, name="rnn"
         )
         if self.bidirectional:
             rnn = keras.layers.Bidirectional(rnn, merge_mode="concat", name="rnn")
@@ -123,9 +110,9 @@ class Encoder(keras.layers.Layer):
         # 1. Ids to vectors.
         embedded = self.embedding(source_ids)  # (B, S, E)
         # 2. Padded steps are skipped by the RNN.
-        padding_mask = ops.not_equal(source_ids, PAD_ID)  # (B, S)
+        source_mask = padding_mask(source_ids)  # (B, S)
         # 3. All states and the final state(s).
-        outputs, *states = self.rnn(embedded, mask=padding_mask, training=training)
+        outputs, *states = self.rnn(embedded, mask=source_mask, training=training)
         if self.bidirectional:
             # Bidirectional returns forward states then backward states; pair them up
             # so that each final state is `(B, 2 * hidden_units)`.
@@ -138,7 +125,7 @@ class Encoder(keras.layers.Layer):
             "outputs": outputs,  # (B, S, C)
             "states": states,  # [(B, C)] or [(B, C), (B, C)]
             "context": states[0],  # (B, C)
-            "padding_mask": padding_mask,  # (B, S)
+            "padding_mask": source_mask,  # (B, S)
         }
 
     def compute_mask(self, source_ids, mask=None):

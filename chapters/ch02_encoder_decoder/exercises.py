@@ -16,7 +16,8 @@ from chapters.common.checks import (
     expect_equal,
     expect_shape,
 )
-from chapters.common.text import END_ID, PAD_ID, START_ID, teacher_forcing_shift
+from chapters.common.pipeline import teacher_forcing_shift
+from chapters.common.vocabulary import END_ID, PAD_ID, START_ID
 
 
 def _log_softmax(logits):

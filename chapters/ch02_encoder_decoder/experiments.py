@@ -130,7 +130,9 @@ def main(argv=None):
         results, _, data = tatoeba_experiment(scale, epochs=arguments.epochs)
         print(data.describe("test"))
         for key, value in results.items():
-            print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+            print(
+                f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}"
+            )
         return
     curve = length_curve_experiment(
         scale,

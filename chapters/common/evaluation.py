@@ -19,8 +19,14 @@ LENGTH_BUCKET_EDGES = (10, 20, 30, 40, 50, 60)
 def make_translator(model, data, **options):
     """A `Translator` for `model` with the tokenizers of `data` (`TranslationData`).
 
-    `options` go to `Translator` (e.g. `max_source_tokens`).
+    By default it reads the longest source of the test split whole and leaves room
+    for twice the longest reference: truncating long sources would hide the very
+    effects that scores by length measure. `options` go to `Translator` and
+    override those defaults.
     """
+    lengths = data.length_statistics("test")
+    options.setdefault("max_source_tokens", lengths["source"]["max"])
+    options.setdefault("max_output_tokens", 2 * lengths["target"]["max"] + 10)
     return Translator(model, data.source_tokenizer, data.target_tokenizer, **options)
 
 

@@ -15,22 +15,6 @@ import dataclasses
 from chapters.common import evaluation, sampling, scales, training
 
 
-def _evaluation_translator(model, data, split="test"):
-    """A translator that reads every test source whole and leaves room to answer.
-
-    Truncating a long source would hide the very effects the experiments measure.
-    """
-    pairs = data.splits[split]
-    lengths = data.length_statistics(split)
-    return evaluation.make_translator(
-        model,
-        data,
-        max_source_tokens=lengths["source"]["max"],
-        max_output_tokens=2 * lengths["target"]["max"] + 10,
-        batch_size=min(64, len(pairs)),
-    )
-
-
 def translation_experiment(
     model_factory, data, epochs, batch_size, beam_width=4, seed=42, verbose=2
 ):
@@ -51,7 +35,7 @@ def translation_experiment(
     scales.set_seed(seed)
     model = model_factory(data)
     run = training.train(model, data, epochs, batch_size, verbose=verbose)
-    translator = _evaluation_translator(model, data)
+    translator = evaluation.make_translator(model, data)
     test_pairs = data.splits["test"]
     greedy = evaluation.evaluate(translator, test_pairs, "greedy")
     beam = evaluation.evaluate(translator, test_pairs, "beam", beam_width)
@@ -162,7 +146,7 @@ def length_curve(model_factories, data, epochs, batch_size, seed=0, verbose=0):
             model, data, epochs, batch_size, validation=False, verbose=verbose
         )
         result = evaluation.evaluate(
-            _evaluation_translator(model, data), data.splits["test"]
+            evaluation.make_translator(model, data), data.splits["test"]
         )
         curve.counts, curve.bleu[name] = evaluation.bleu_by_length(
             result, data.source_language, data.target_language

@@ -2,7 +2,9 @@
 
 A batch of target sentences is padded with `PAD_ID` to its longest sentence.
 Those padding positions are not words the model should learn to predict, so the
-loss and the accuracy below count only the real (non-padding) target tokens.
+loss and the accuracy below count only the real (non-padding) target tokens. They
+find the padding in the targets themselves, so they give the same numbers whether
+or not the logits carry a Keras mask.
 
 BLEU (Papineni et al., 2002, "BLEU: a Method for Automatic Evaluation of Machine
 Translation") is computed with sacrebleu (Post, 2018, "A Call for Clarity in
@@ -16,11 +18,7 @@ import keras
 import sacrebleu
 from keras import ops
 
-# Keras has no public accessor for the mask a tensor carries; this is the one
-# its own losses and metrics read.
-from keras.src.backend import get_keras_mask
-
-from chapters.common.text import PAD_ID
+from chapters.common.masks import padding_mask
 
 BLEU_TOKENIZERS = {"en": "13a", "zh": "zh"}
 
@@ -32,14 +30,16 @@ def _labels_and_mask(y_true, y_pred):
         y_true = ops.squeeze(y_true, axis=-1)
     # compile() hands the targets over as floats; ids are exact in float32.
     y_true = ops.cast(y_true, "int32")
-    return y_true, ops.not_equal(y_true, PAD_ID)
+    return y_true, padding_mask(y_true)
 
 
 def _masked_mean(values, mask):
-    mask = ops.cast(mask, values.dtype)
+    # Selected, not multiplied by the mask: 0 * inf and 0 * NaN are NaN, so a
+    # single overflow at a padded position would poison the whole mean.
+    total = ops.sum(ops.where(mask, values, ops.zeros_like(values)))
     # A batch made only of padding has nothing to average; it counts as zero
     # rather than the NaN of 0 / 0.
-    return ops.sum(values * mask) / ops.maximum(ops.sum(mask), 1.0)
+    return total / ops.maximum(ops.sum(ops.cast(mask, values.dtype)), 1.0)
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -57,6 +57,9 @@ def masked_loss(y_true, y_pred):
     Keras mask, `compile()` turns it into weights that average a scalar back to
     itself, so the reported loss is this same number.
 
+    Whatever the logits hold at padded positions, even inf or NaN, changes
+    neither the loss nor its gradient.
+
     Args:
         y_true: Target token ids, `(B, T)` (or `(B, T, 1)`), any integer dtype.
         y_pred: Logits over the target vocabulary, `(B, T, V)`. They are cast
@@ -66,39 +69,88 @@ def masked_loss(y_true, y_pred):
         A scalar float32 tensor.
     """
     y_true, mask = _labels_and_mask(y_true, y_pred)
+    # Padded positions get zero logits before the cross-entropy. Selecting the
+    # losses afterwards would keep an inf out of the value but not out of the
+    # gradient: backpropagation multiplies the zero gradient of the unselected
+    # branch by the NaN derivative of the cross-entropy there.
+    logits = ops.where(
+        ops.expand_dims(mask, -1), ops.cast(y_pred, "float32"), 0.0
+    )  # (B, T, V)
     token_losses = keras.losses.sparse_categorical_crossentropy(
-        y_true, ops.cast(y_pred, "float32"), from_logits=True
+        y_true, logits, from_logits=True
     )  # (B, T)
     return _masked_mean(token_losses, mask)
+
+
+def _correct_tokens(y_true, y_pred):
+    y_true, mask = _labels_and_mask(y_true, y_pred)
+    predictions = ops.cast(ops.argmax(y_pred, axis=-1), "int32")  # (B, T)
+    return ops.cast(ops.equal(y_true, predictions), "float32"), mask
 
 
 @keras.saving.register_keras_serializable(package="course")
 def masked_accuracy(y_true, y_pred):
     """Fraction of non-padding target tokens whose arg-max prediction is right.
 
-    Called on arrays, or on tensors without a Keras mask, it returns that
-    fraction as a scalar. When `y_pred` carries a Keras mask (a decoder built
-    with `mask_zero=True`), `compile()`'s metric wrapper weights the returned
-    values by that `(B, T)` mask, which a scalar cannot be; the function then
-    returns `(B, T)` values instead: 1 or 0 at real tokens, and the batch's
-    accuracy at padding, so that any mean of them, masked or not, is the
-    accuracy. Take `keras.ops.mean` of the result to get the scalar in that case.
+    For direct calls on one batch. To follow accuracy in `compile()`, use
+    `MaskedAccuracy()`, which adds the counts of every batch up: `compile()`
+    would average this function's per-batch values, and when the logits carry
+    a Keras mask it tries to weigh the scalar by that `(B, T)` mask and fails.
 
     Args:
         y_true: Target token ids, `(B, T)` (or `(B, T, 1)`), any integer dtype.
         y_pred: Logits or probabilities over the target vocabulary, `(B, T, V)`.
 
     Returns:
-        A float32 scalar in `[0, 1]` (0 for a batch that is all padding), or the
-        `(B, T)` values described above when `y_pred` carries a Keras mask.
+        A float32 scalar in `[0, 1]`, 0 for a batch that is all padding.
     """
-    y_true, mask = _labels_and_mask(y_true, y_pred)
-    predictions = ops.cast(ops.argmax(y_pred, axis=-1), "int32")  # (B, T)
-    correct = ops.cast(ops.equal(y_true, predictions), "float32")
-    accuracy = _masked_mean(correct, mask)
-    if get_keras_mask(y_pred) is None:
-        return accuracy
-    return ops.where(mask, correct, accuracy)  # (B, T)
+    correct, mask = _correct_tokens(y_true, y_pred)
+    return _masked_mean(correct, mask)
+
+
+@keras.saving.register_keras_serializable(package="course")
+class MaskedAccuracy(keras.metrics.Mean):
+    """Token accuracy over every non-padding target token seen, for `compile()`.
+
+    `model.compile(..., metrics=[MaskedAccuracy()])` reports it as
+    `"masked_accuracy"`. Each batch adds its right predictions and its real
+    tokens to two running sums, so every real token counts once, however the
+    sentences fall into batches and however much padding each batch has.
+
+    The padding mask comes from `y_true`, never from the mask a Keras layer
+    attaches to the logits: `compile()` passes that mask on to weigh the values
+    of a metric function, but not to a metric object's `update_state`, so this
+    metric is the same with or without `mask_zero=True` upstream.
+
+    Args:
+        name: the name of the metric in logs and `History`.
+        dtype: the dtype of the running sums.
+    """
+
+    def __init__(self, name="masked_accuracy", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Adds one batch.
+
+        Args:
+            y_true: Target token ids, `(B, T)` (or `(B, T, 1)`).
+            y_pred: Logits or probabilities, `(B, T, V)`.
+            sample_weight: optional weights, one per sentence `(B,)` or per
+                token `(B, T)`; padding weighs 0 whatever they say.
+        """
+        correct, mask = _correct_tokens(y_true, y_pred)
+        weights = ops.cast(mask, "float32")  # (B, T)
+        if sample_weight is not None:
+            sample_weight = ops.convert_to_tensor(sample_weight, "float32")
+            if len(sample_weight.shape) == 1:
+                sample_weight = ops.expand_dims(sample_weight, -1)  # (B, 1)
+            weights = weights * sample_weight
+        # Flat (B * T,) values: `Mean` would first average each sentence's
+        # values over the padded width T, which differs from batch to batch.
+        super().update_state(
+            ops.reshape(correct, (-1,)), sample_weight=ops.reshape(weights, (-1,))
+        )
 
 
 def _check_sentences(sentences, argument: str) -> None:
@@ -113,7 +165,7 @@ def _check_sentences(sentences, argument: str) -> None:
         if not isinstance(sentence, str):
             raise TypeError(
                 f"{argument}[{index}] must be a string (detokenize token lists "
-                "first, e.g. with text.detokenize). Received: "
+                "first, e.g. with tokenizers.detokenize). Received: "
                 f"{type(sentence).__name__} {sentence!r}"
             )
 

@@ -11,8 +11,8 @@ finds the file, in this order:
 
 It strips a byte-order mark, accepts Windows line ends, skips blank and
 malformed lines (counting them and warning about the malformed ones), and
-normalizes both sides with `text.normalize` (NFKC, and full-width Chinese
-punctuation; see `chapters/common/text.py`).
+normalizes both sides with `tokenizers.normalize` (NFKC, and full-width Chinese
+punctuation; see `chapters/common/tokenizers.py`).
 
 Offline and without a copy, `load_corpus` raises `CorpusNotFoundError`, whose
 message says where to put the file. The lessons call `load_corpus_or_toy`
