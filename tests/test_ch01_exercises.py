@@ -6,9 +6,9 @@ import keras
 import numpy as np
 
 from chapters.ch01_sequence_tasks import exercises
-from chapters.common.checks import assert_check_behaviour
 from chapters.common.vocabulary import RESERVED_TOKENS
 from solutions import ch01_solutions as solutions
+from tests.check_testing import assert_check_behaviour
 
 
 def _counted(sentences):

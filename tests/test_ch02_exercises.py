@@ -6,9 +6,9 @@ import math
 import numpy as np
 
 from chapters.ch02_encoder_decoder import exercises
-from chapters.common.checks import assert_check_behaviour
 from chapters.common.vocabulary import END_ID, PAD_ID, START_ID
 from solutions import ch02_solutions as solutions
+from tests.check_testing import assert_check_behaviour
 
 
 def not_attempted(*args):

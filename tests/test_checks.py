@@ -6,13 +6,13 @@ import pytest
 from chapters.common.checks import (
     CheckResult,
     Hint,
-    assert_check_behaviour,
     exercise_check,
     expect_close,
     expect_dtype,
     expect_equal,
     expect_shape,
 )
+from tests.check_testing import assert_check_behaviour
 
 SCORES = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]], dtype="float32")
 
