@@ -136,7 +136,10 @@ def test_make_dataset_refuses_bad_pairs_and_arguments():
         build(pairs, batch_size=0)
     with pytest.raises(TypeError, match="batch_size=True"):
         build(pairs, batch_size=True)
-    with pytest.raises(TypeError, match="source_tokenizer must be a Tokenizer"):
+    with pytest.raises(
+        TypeError,
+        match="source_tokenizer must be a chapters.common.tokenizers.Tokenizer",
+    ):
         make_dataset(pairs, source_tokenizer.vocabulary, target_tokenizer, 2)
     # A sentence of invisible characters alone gives no tokens and is dropped.
     assert sum(1 for _ in build([pairs[0], ("\u200b", "Robot.")]).unbatch()) == 1

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from chapters.common.arguments import positive_int
-from chapters.common.tokenizers import Tokenizer
+from chapters.common.tokenizers import Tokenizer, check_tokenizers
 from chapters.common.vocabulary import END_ID, PAD_ID, START_ID
 
 
@@ -121,15 +121,7 @@ def make_dataset(
         A dataset of `((source_ids, decoder_input_ids), decoder_target_ids)`,
         int32 tensors of shapes `(B, S)`, `(B, T)`, `(B, T)`.
     """
-    for name, tokenizer in (
-        ("source_tokenizer", source_tokenizer),
-        ("target_tokenizer", target_tokenizer),
-    ):
-        if not isinstance(tokenizer, Tokenizer):
-            raise TypeError(
-                f"{name} must be a Tokenizer, e.g. a WordTokenizer. Received: "
-                f"{type(tokenizer).__name__}"
-            )
+    check_tokenizers(source_tokenizer, target_tokenizer)
     batch_size = positive_int(batch_size, "batch_size")
     if bucket_boundaries is not None:
         bucket_boundaries = list(bucket_boundaries)

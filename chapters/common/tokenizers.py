@@ -286,6 +286,19 @@ class Tokenizer(abc.ABC):
 
 
 @keras.saving.register_keras_serializable(package="seq2seq_course")
+def check_tokenizers(source_tokenizer, target_tokenizer) -> None:
+    """Raises a `TypeError` naming the first argument that is not a `Tokenizer`."""
+    for name, tokenizer in (
+        ("source_tokenizer", source_tokenizer),
+        ("target_tokenizer", target_tokenizer),
+    ):
+        if not isinstance(tokenizer, Tokenizer):
+            raise TypeError(
+                f"{name} must be a chapters.common.tokenizers.Tokenizer (e.g. a "
+                f"WordTokenizer). Received: {type(tokenizer).__name__}"
+            )
+
+
 class WordTokenizer(Tokenizer):
     """Characters for Chinese, words for English, with a `Vocabulary` of them.
 

@@ -45,7 +45,7 @@ import numpy as np
 
 from chapters.common import decoding
 from chapters.common.arguments import positive_int
-from chapters.common.tokenizers import Tokenizer
+from chapters.common.tokenizers import check_tokenizers
 from chapters.common.vocabulary import END, PAD_ID, UNK_ID
 
 METHODS = ("greedy", "beam")
@@ -130,15 +130,7 @@ class Translator:
                 "decode_step(token_ids, state, memory). "
                 f"Received: model of type {type(model).__name__}"
             )
-        for name, tokenizer in (
-            ("source_tokenizer", source_tokenizer),
-            ("target_tokenizer", target_tokenizer),
-        ):
-            if not isinstance(tokenizer, Tokenizer):
-                raise TypeError(
-                    f"{name} must be a chapters.common.tokenizers.Tokenizer (e.g. "
-                    f"WordTokenizer). Received: {type(tokenizer).__name__}"
-                )
+        check_tokenizers(source_tokenizer, target_tokenizer)
         self.model = model
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
