@@ -15,7 +15,13 @@ import time
 import numpy as np
 
 from chapters.ch02_encoder_decoder import experiments
-from chapters.common import evaluation, scales, training, translation_data
+from chapters.common import (
+    evaluation,
+    sampling,
+    scales,
+    training,
+    translation_data,
+)
 from chapters.common.decoding import beam_search, compile_search, greedy_search
 
 
@@ -57,7 +63,9 @@ def main(argv=None):
         f"sentences in batches of {arguments.batch_size}, output cap "
         f"{arguments.max_length}"
     )
-    print(data.describe("test"))
+    statistics = sampling.length_statistics(sources, data.source_language)
+    unit = "characters" if data.source_language == "zh" else "words"
+    print(f"{data.corpus} test sources: {sampling.describe_lengths(statistics, unit)}")
     searches = {
         "greedy": (greedy_search, {}),
         f"beam (K={scale.beam_width})": (beam_search, {"beam_width": scale.beam_width}),
