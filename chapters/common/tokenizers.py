@@ -285,7 +285,6 @@ class Tokenizer(abc.ABC):
         return self.detokenize(self.ids_to_tokens(strip_special_ids(ids)))
 
 
-@keras.saving.register_keras_serializable(package="seq2seq_course")
 def check_tokenizers(source_tokenizer, target_tokenizer) -> None:
     """Raises a `TypeError` naming the first argument that is not a `Tokenizer`."""
     for name, tokenizer in (
@@ -299,6 +298,7 @@ def check_tokenizers(source_tokenizer, target_tokenizer) -> None:
             )
 
 
+@keras.saving.register_keras_serializable(package="seq2seq_course")
 class WordTokenizer(Tokenizer):
     """Characters for Chinese, words for English, with a `Vocabulary` of them.
 
