@@ -3,17 +3,18 @@
 
 PYTHON ?= python3
 VENV := .venv
+REQUIREMENTS := requirements.txt
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard lessons/*.ipynb solutions/*.ipynb))
 
-.PHONY: lab test course notebooks lint clean
+.PHONY: lab test test-colab course notebooks lint clean
 
 # The course's own package (`chapters`) is installed editable, so that notebooks,
-# tools and tests import it from any folder; requirements.txt pins its dependencies.
-$(VENV)/installed: requirements.txt pyproject.toml
+# tools and tests import it from any folder; $(REQUIREMENTS) pins its dependencies.
+$(VENV)/installed: $(REQUIREMENTS) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q -r $(REQUIREMENTS)
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
@@ -26,6 +27,12 @@ lab: $(VENV)/installed
 test: $(VENV)/installed
 	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q
 	COURSE_SCALE=ci $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider $(NOTEBOOKS)
+
+## make test-colab: the same tests on a Colab-like stack, in its own .venv-colab:
+# Python 3.12 (PYTHON_COLAB names it) with requirements-colab.txt's pins.
+PYTHON_COLAB ?= python3.12
+test-colab:
+	$(MAKE) test PYTHON=$(PYTHON_COLAB) VENV=.venv-colab REQUIREMENTS=requirements-colab.txt
 
 ## make course: run every lesson in order, headless, at the current scale.
 course: $(VENV)/installed

@@ -205,7 +205,10 @@ print(
 #   and, later, attention need.
 # - `return_state=True`: also the final state(s), to start another RNN from
 #   (an encoder hands its state to a decoder this way). A GRU or SimpleRNN
-#   has one state, equal to its last output; an LSTM has two, `h` and `c`.
+#   has one state, equal to its last output; an LSTM has two, its output `h` and
+#   its memory cell (Keras: `state_h` and `state_c`). In this course the letter
+#   `c` always means the context vector, so we call the LSTM's second state the
+#   cell state and never `c`.
 #
 # `rnn_outputs` calls a layer and names what comes back:
 
@@ -258,7 +261,9 @@ for units in (4, 16, 256):
 # over unchanged, so the final state is the state at the last real step.
 # `sequences[:, -1]` then repeats that step's output too (Keras copies the
 # last output into padded positions); exercise 2 picks the last real output
-# without relying on that.
+# without relying on that. This copying is Keras' default; chapter 2's encoder
+# turns it off (`zero_output_for_mask=True`), so that its outputs are zero at
+# padded positions and attention (chapter 3) finds nothing there to read.
 
 # %%
 mask = np.array([[True, True, True, False, False], [True] * 5])

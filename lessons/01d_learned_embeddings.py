@@ -248,9 +248,11 @@ plt.show()
 # word's nearest neighbours mostly share its role: the neighbours of "do" are
 # other auxiliaries, those of "what" other question words and their
 # contractions ("what's", "how's"). That is what the classifier needs, since
-# English questions start with exactly these words, and it is seed 003's
-# point: embeddings come to carry meaning. The pronouns group as well, most
-# likely because a question swaps them with the verb ("are you", "do they").
+# English questions start with exactly these words, and it is the point of
+# learned embeddings (Mikolov et al., 2013, "Efficient Estimation of Word
+# Representations in Vector Space"): they come to carry meaning. The pronouns
+# group as well, most likely because a question swaps them with the verb ("are
+# you", "do they").
 #
 # Read the numbers against the baseline, though. Even random words drift
 # together a little: this model uses every word for one purpose, so all

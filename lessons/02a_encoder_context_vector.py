@@ -74,7 +74,8 @@ print(
 # %% [markdown]
 # ## Data
 #
-# We translate Chinese into English, as the seeds do (我爱你, 欢迎来北京). The
+# We translate Chinese into English (我爱你 → I love you, 欢迎来北京 → Welcome to
+# Beijing). The
 # Tatoeba corpus is split by a hash of the English sentence; the source
 # vocabulary holds every Chinese character seen at least `min_token_count` times
 # in the training split.
@@ -180,8 +181,11 @@ plt.show()
 # In a batch, 我爱你。 is padded to the length of the longest sentence. Without a
 # mask the GRU would keep reading `[PAD]` embeddings after 。 and its final state
 # would change. The encoder builds a mask (`True` at real tokens) and gives it to
-# the GRU, which then carries the state over padded steps unchanged. The context of
-# a sentence is the same alone and inside a padded batch:
+# the GRU, which then carries the state over padded steps unchanged. Unlike the
+# plain GRU of lesson 1b, which copies its last output into padded positions, the
+# encoder's GRU writes zeros there (`zero_output_for_mask=True`): the outputs at
+# padding must hold nothing that attention could later read. The context of a
+# sentence is the same alone and inside a padded batch:
 
 # %%
 alone = encoder(source_ids[:1, : len(ids[0])])["context"]
@@ -193,6 +197,8 @@ print(
     "max |difference| without the mask:",
     float(np.abs(alone - unmasked_state[:1]).max()),
 )
+padded_outputs = np.asarray(encoded["outputs"])[~np.asarray(encoded["padding_mask"])]
+print("largest |output| at padded positions:", float(np.abs(padded_outputs).max()))
 
 # %% [markdown]
 # ### Bidirectional encoders
@@ -226,7 +232,9 @@ print(
 # ## Summary
 #
 # - The encoder turns a sentence of any length into a context vector of fixed size
-#   (the number of hidden units): a lossy summary, as seed 001 puts it.
+#   (the number of hidden units): a lossy summary, whose cost on long sentences
+#   Cho et al. (2014, "On the Properties of Neural Machine Translation:
+#   Encoder-Decoder Approaches") measured; lesson 2d measures it here.
 # - The RNN is one cell unrolled over time, sharing its weights between steps.
 # - Masking makes the RNN skip padded steps; we checked that the context of a
 #   sentence does not depend on the batch it sits in.

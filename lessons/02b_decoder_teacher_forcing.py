@@ -104,17 +104,27 @@ print("decoder input :", toy.target_tokenizer.ids_to_tokens(decoder_inputs))
 print("decoder target:", toy.target_tokenizer.ids_to_tokens(decoder_targets))
 
 # %% [markdown]
-# Feeding the true previous word, not the model's own guess, lets every step be
-# computed at once (one pass of the RNN over the whole target) and keeps an early
-# mistake from derailing the rest of the sentence while the model is still bad.
-# The price: at inference there is no true word, and the model must live with its
-# own guesses (lessons 2c and 2d).
+# Feeding the true previous word, not the model's own guess, means that every
+# decoder input is known before the step runs, so one call of the decoder covers
+# the whole target sentence. Inside that call the RNN still computes its steps one
+# after another, since each needs the state the last one left; what teacher forcing
+# removes is the wait for the model's own output to be chosen and fed back. It also
+# keeps an early mistake from derailing the rest of the sentence while the model is
+# still bad. The price: at inference there is no true word, and the model must live
+# with its own guesses (lessons 2c and 2d).
 #
 # ## Model: the decoder
 #
-# Seed 004's decoder, step by step, as `Decoder` implements it:
+# The decoder of Cho et al. (2014), step by step, as `Decoder` implements it:
 #
-# 1. the context vector `c` sets the initial state: `s_0 = tanh(W_s c + b_s)`;
+# 1. the context vector `c` sets the initial state `s_0`. There are two classic
+#    ways. Sutskever et al. (2014, "Sequence to Sequence Learning with Neural
+#    Networks") copy the encoder's last state, `s_0 = h_m` (chapter 1's translator
+#    did that). Cho et al. (2014) and Bahdanau et al. (2015) project it,
+#    `s_0 = tanh(W_s c + b_s)`. `Decoder` does either (`initial_state="encoder"`
+#    or `"projection"`); it projects by default, because a projection lets the
+#    decoder's size differ from the encoder's (a bidirectional encoder's context
+#    has twice the units) and learns how to read the summary;
 # 2. the first input token is `[START]`;
 # 3. its embedding is concatenated with `c`: `[embed(y_{t-1}); c]`;
 # 4. the GRU takes that and `s_{t-1}` and returns `s_t`;

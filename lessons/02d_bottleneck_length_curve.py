@@ -14,7 +14,9 @@
 # %% [markdown]
 # # Lesson 2d: the bottleneck, measured
 #
-# **Description:** seed 001 lists three weaknesses of the plain encoder–decoder:
+# **Description:** the plain encoder–decoder has three weaknesses, the ones that
+# attention was invented to remove (Bahdanau et al., 2015, "Neural Machine
+# Translation by Jointly Learning to Align and Translate"):
 # (1) one fixed-size context vector cannot hold everything about a long sentence
 # (lossy compression); (2) every source word weighs the same for every output
 # word; (3) an RNN forgets early words as later ones overwrite its state. We

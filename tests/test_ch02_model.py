@@ -80,6 +80,35 @@ def test_decoder_initial_state_is_tanh_of_a_projection_of_the_context():
     np.testing.assert_allclose(decoder.initial_states(context)[0], expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("cell_type", ["gru", "lstm"])
+def test_initial_state_encoder_copies_the_encoders_last_states(cell_type):
+    keras.utils.set_random_seed(5)
+    model = Seq2Seq(
+        20, 15, embedding_dim=8, hidden_units=6, cell_type=cell_type,
+        initial_state="encoder",
+    )  # fmt: skip
+    model((SOURCE, DECODER_INPUT))
+    memory, states = model.encode(SOURCE)
+    encoded = model.encoder(SOURCE)
+    # s_0 = h_m (and c_m for an LSTM): no projection, no weights of its own.
+    assert len(states) == len(encoded["states"]) and not model.decoder.bridges
+    for state, encoder_state in zip(states, encoded["states"], strict=True):
+        np.testing.assert_array_equal(state, encoder_state)
+    np.testing.assert_array_equal(states[0], memory["context"])
+    restored = Seq2Seq.from_config(model.get_config())
+    assert restored.initial_state == "encoder"
+
+
+def test_initial_state_is_checked():
+    with pytest.raises(ValueError, match="initial_state must be one of"):
+        Decoder(15, 8, 6, initial_state="zeros")
+    with pytest.raises(ValueError, match="bidirectional=True"):
+        Seq2Seq(20, 15, 8, 6, bidirectional=True, initial_state="encoder")
+    decoder = Decoder(15, 8, 6, initial_state="encoder")
+    with pytest.raises(ValueError, match="context width 4, hidden_units=6"):
+        decoder.initial_states(np.ones((1, 4), "float32"))
+
+
 def test_seq2seq_logits_ignore_padding():
     keras.utils.set_random_seed(4)
     model = Seq2Seq(20, 15, embedding_dim=8, hidden_units=6)

@@ -2,8 +2,14 @@
 every step (Cho et al., 2014, "Learning Phrase Representations using RNN
 Encoder-Decoder for Statistical Machine Translation").
 
-The decoder starts from the context vector `c`: its initial state is
-`s_0 = tanh(W_s c + b_s)`. At step `t` it reads the embedding of the previous target
+The decoder starts from the context vector `c`, in one of two ways
+(`initial_state`): `"projection"` (the default), `s_0 = tanh(W_s c + b_s)`, as in Cho
+et al. (2014) and Bahdanau et al. (2015); or `"encoder"`, `s_0 = h_m`, the encoder's
+last state itself, as in Sutskever et al. (2014, "Sequence to Sequence Learning with
+Neural Networks"). The projection is the default because it lets the decoder's size
+differ from the encoder's (a bidirectional encoder's context has twice the units)
+and learns how to read the summary; copying needs equal sizes and no weights. At
+step `t` it reads the embedding of the previous target
 token `y_{t-1}` (the `[START]` token at the first step) and, when
 `concat_context=True`, the same context vector again: the RNN input is
 `[embed(y_{t-1}); c]`, so the sentence summary cannot fade from the state as the
@@ -18,6 +24,8 @@ from keras import ops
 from chapters.ch02_encoder_decoder.encoder import check_cell_type, make_rnn
 from chapters.common.arguments import positive_int
 from chapters.common.masks import padding_mask
+
+INITIAL_STATES = ("projection", "encoder")
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -38,6 +46,8 @@ class Decoder(keras.layers.Layer):
         hidden_units: units of the decoder RNN, `H`.
         cell_type: `"gru"` or `"lstm"`.
         concat_context: feed the context vector to the RNN at every step.
+        initial_state: `"projection"`, `s_0 = tanh(W_s c + b_s)`, or `"encoder"`,
+            `s_0 = h_m` (the encoder's final states, which must have `H` units).
         **kwargs: passed on to `keras.layers.Layer`.
 
     Call arguments:
@@ -58,6 +68,7 @@ class Decoder(keras.layers.Layer):
         hidden_units,
         cell_type="gru",
         concat_context=True,
+        initial_state="projection",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -66,16 +77,23 @@ class Decoder(keras.layers.Layer):
         self.hidden_units = positive_int(hidden_units, "hidden_units")
         self.cell_type = check_cell_type(cell_type)
         self.concat_context = bool(concat_context)
+        if initial_state not in INITIAL_STATES:
+            raise ValueError(
+                f"initial_state must be one of {INITIAL_STATES}. "
+                f"Received: initial_state={initial_state!r}"
+            )
+        self.initial_state = initial_state
         self.embedding = keras.layers.Embedding(
             self.vocabulary_size, self.embedding_dim, name="embedding"
         )
-        # One bridge per state: h for a GRU, h and c for an LSTM.
+        # One bridge per state: h for a GRU, h and the cell state for an LSTM;
+        # none when the encoder's states are copied.
         self.state_count = 1 if self.cell_type == "gru" else 2
         self.bridges = [
             keras.layers.Dense(
                 self.hidden_units, activation="tanh", name=f"bridge_{index}"
             )
-            for index in range(self.state_count)
+            for index in range(self.state_count if initial_state == "projection" else 0)
         ]
         self.rnn = make_rnn(self.cell_type, self.hidden_units, name="rnn")
         self.output_projection = keras.layers.Dense(self.vocabulary_size, name="logits")
@@ -94,9 +112,35 @@ class Decoder(keras.layers.Layer):
         self.output_projection.build((batch, None, self.hidden_units))
         self.built = True
 
-    def initial_states(self, context):
-        """`s_0 = tanh(W_s c + b_s)`: the decoder's initial states, each `(B, H)`."""
-        return [bridge(context) for bridge in self.bridges]
+    def initial_states(self, context, encoder_states=None):
+        """The decoder's initial states, each `(B, H)`.
+
+        Args:
+            context: `(B, C)` the context vector, the encoder's last `h`.
+            encoder_states: the encoder's final states (`[h]`, or `[h, cell]` for an
+                LSTM); needed only by `initial_state="encoder"` with an LSTM.
+
+        Returns:
+            `[tanh(W_s c + b_s)]` per state with `"projection"`; the encoder's
+            final states themselves (`s_0 = h_m`) with `"encoder"`.
+        """
+        if self.initial_state == "projection":
+            return [bridge(context) for bridge in self.bridges]
+        states = list(encoder_states) if encoder_states is not None else [context]
+        if len(states) != self.state_count:
+            raise ValueError(
+                f"A {self.cell_type.upper()} decoder copying the encoder's states "
+                f"needs {self.state_count} of them. Received: {len(states)}"
+            )
+        width = states[0].shape[-1]
+        if width is not None and width != self.hidden_units:
+            raise ValueError(
+                "initial_state='encoder' copies the encoder's last state, so the "
+                f"decoder needs as many units as the context has. Received: "
+                f"context width {width}, hidden_units={self.hidden_units}; use "
+                "initial_state='projection' or equal sizes."
+            )
+        return states
 
     def _rnn_inputs(self, token_ids, context):
         embedded = self.embedding(token_ids)  # (B, T, E)
@@ -140,5 +184,6 @@ class Decoder(keras.layers.Layer):
             hidden_units=self.hidden_units,
             cell_type=self.cell_type,
             concat_context=self.concat_context,
+            initial_state=self.initial_state,
         )
         return config

@@ -63,7 +63,7 @@ class Encoder(keras.layers.Layer):
         A dict with
         - `"outputs"`: `(B, S, C)` hidden state at every step, zeros at padding,
         - `"states"`: list of final states, each `(B, C)`: `[h]` for a GRU,
-          `[h, c]` for an LSTM,
+          `[h, cell]` for an LSTM (its output and its cell state),
         - `"context"`: `(B, C)` the final hidden state `h`, the context vector,
         - `"padding_mask"`: `(B, S)` bool, `True` at real tokens,
 

@@ -16,6 +16,7 @@ import keras
 
 from chapters.ch02_encoder_decoder.decoder import Decoder
 from chapters.ch02_encoder_decoder.encoder import Encoder
+from chapters.common.arguments import positive_int
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -31,6 +32,9 @@ class Seq2Seq(keras.Model):
         cell_type: `"gru"` or `"lstm"`, for both RNNs.
         bidirectional: bidirectional encoder.
         concat_context: feed the context vector to the decoder at every step.
+        initial_state: how the decoder starts: `"projection"`,
+            `s_0 = tanh(W_s c + b_s)`, or `"encoder"`, `s_0 = h_m` (needs
+            `bidirectional=False`); see `Decoder`.
         **kwargs: passed on to `keras.Model`.
 
     Call arguments:
@@ -52,16 +56,29 @@ class Seq2Seq(keras.Model):
         cell_type="gru",
         bidirectional=False,
         concat_context=True,
+        initial_state="projection",
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.source_vocabulary_size = source_vocabulary_size
-        self.target_vocabulary_size = target_vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.hidden_units = hidden_units
+        if initial_state == "encoder" and bidirectional:
+            raise ValueError(
+                "initial_state='encoder' copies the encoder's last state into the "
+                "decoder, but a bidirectional encoder's state has twice the "
+                "decoder's units. Received: bidirectional=True; use "
+                "initial_state='projection'."
+            )
+        self.source_vocabulary_size = positive_int(
+            source_vocabulary_size, "source_vocabulary_size"
+        )
+        self.target_vocabulary_size = positive_int(
+            target_vocabulary_size, "target_vocabulary_size"
+        )
+        self.embedding_dim = positive_int(embedding_dim, "embedding_dim")
+        self.hidden_units = positive_int(hidden_units, "hidden_units")
         self.cell_type = cell_type
-        self.bidirectional = bidirectional
-        self.concat_context = concat_context
+        self.bidirectional = bool(bidirectional)
+        self.concat_context = bool(concat_context)
+        self.initial_state = initial_state
         self.encoder = Encoder(
             source_vocabulary_size,
             embedding_dim,
@@ -76,6 +93,7 @@ class Seq2Seq(keras.Model):
             hidden_units,
             cell_type=cell_type,
             concat_context=concat_context,
+            initial_state=initial_state,
             name="decoder",
         )
 
@@ -90,7 +108,7 @@ class Seq2Seq(keras.Model):
         source_ids, decoder_input_ids = inputs
         encoded = self.encoder(source_ids, training=training)
         context = encoded["context"]  # (B, C)
-        states = self.decoder.initial_states(context)
+        states = self.decoder.initial_states(context, encoded["states"])
         logits, _ = self.decoder(decoder_input_ids, states, context, training=training)
         return logits  # (B, T, V)
 
@@ -110,7 +128,8 @@ class Seq2Seq(keras.Model):
             "context": encoded["context"],
             "padding_mask": encoded["padding_mask"],
         }
-        return memory, self.decoder.initial_states(encoded["context"])
+        states = self.decoder.initial_states(encoded["context"], encoded["states"])
+        return memory, states
 
     def decode_step(self, token_ids, state, memory):
         """Protocol method: one decoder step.
@@ -135,5 +154,6 @@ class Seq2Seq(keras.Model):
             cell_type=self.cell_type,
             bidirectional=self.bidirectional,
             concat_context=self.concat_context,
+            initial_state=self.initial_state,
         )
         return config

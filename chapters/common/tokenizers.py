@@ -1,6 +1,7 @@
 """Tokenizers: text to token ids and back, for the course's two languages.
 
-Seed 004's first steps (text -> tokens -> vocabulary ids) live here:
+The first steps of every translation pipeline (text -> tokens -> vocabulary ids)
+live here:
 
 * Chinese is split into characters, because Chinese writes no spaces between
   words and a character vocabulary of a few thousand entries covers the corpus.
