@@ -268,7 +268,16 @@ for translation, reference in shown:
     )
 
 # %% [markdown]
-# Single-sentence BLEU is noisy, but it shows what BLEU rewards:
+# Single-sentence BLEU is noisy, but it shows what BLEU rewards. On one short
+# sentence an n-gram precision is often 0 (no 4-gram in common, or fewer than four
+# words), and one zero makes the geometric mean, and so BLEU, 0 however good the
+# rest. Corpus BLEU rarely meets this, because it adds up the n-gram counts of all
+# sentences before dividing. Sentence-level BLEU therefore changes two things (Chen
+# and Cherry, 2014, "A Systematic Comparison of Smoothing Techniques for
+# Sentence-Level BLEU"): it *smooths* zero counts (sacrebleu's default gives an
+# order with no match a small precision that halves with each such order instead
+# of 0), and with *effective order* it uses only the n-gram orders the sentence is
+# long enough to have. `metrics.sentence_bleu` does both:
 
 # %%
 shown = zip(beam_eval.translations[:4], beam_eval.references[:4], strict=True)
@@ -322,8 +331,9 @@ exercises.check_beam_step(beam_step)
 # %% [markdown]
 # **Exercise 3: sentence BLEU by hand.** Given hypothesis and reference token
 # lists, return `100 · BP · exp(mean_n log p_n)` for n = 1..4, with clipped n-gram
-# precisions `p_n` and brevity penalty `BP = min(1, exp(1 - r / c))`. The check
-# compares with sacrebleu.
+# precisions `p_n` and brevity penalty `BP = min(1, exp(1 - r / c))`, unsmoothed:
+# when some `p_n` is 0, `log p_n` is undefined and BLEU is 0. The check compares
+# with sacrebleu without smoothing, on sentences where that happens too.
 
 
 # %%

@@ -176,7 +176,10 @@ exercises.check_beam_step(beam_step)
 #
 # Clipped n-gram precisions for n = 1..4, their geometric mean, and the brevity
 # penalty `min(1, exp(1 - r / c))` for a hypothesis of `c` tokens and a
-# reference of `r`.
+# reference of `r`. A precision of 0 (no n-gram in common, or a hypothesis too
+# short to have any n-gram of that order) makes the geometric mean 0; returning
+# 0 at once avoids `log(0)`. Sentence-level BLEU would smooth that zero instead
+# (lesson 2c); this is the unsmoothed formula.
 
 
 # %%
@@ -196,6 +199,10 @@ def bleu_by_hand(hypothesis, reference, max_order=4):
             min(count, reference_counts[gram])
             for gram, count in hypothesis_counts.items()
         )
+        if clipped == 0:
+            # A zero precision (or no n-grams of this order at all) makes the
+            # geometric mean 0; log(0) would crash.
+            return 0.0
         log_precisions.append(math.log(clipped / sum(hypothesis_counts.values())))
     brevity_penalty = min(1.0, math.exp(1 - len(reference) / len(hypothesis)))
     return 100 * brevity_penalty * math.exp(sum(log_precisions) / max_order)

@@ -190,7 +190,18 @@ def test_beam_step():
     )
 
 
-def _bleu_variant(clip=True, brevity=True, geometric=True, inverted=False):
+def _bleu_variant(
+    clip=True,
+    brevity=True,
+    geometric=True,
+    inverted=False,
+    smoothing=0,
+    crash_on_zero=False,
+):
+    """BLEU with one plausible mistake. `crash_on_zero` takes log(0) as a learner
+    would; otherwise a zero precision gives 0, so that each variant is caught by
+    its own mistake."""
+
     def bleu(hypothesis, reference):
         precisions = []
         for n in range(1, 5):
@@ -204,8 +215,14 @@ def _bleu_variant(clip=True, brevity=True, geometric=True, inverted=False):
                 min(c, ref[g]) if clip else (c if g in ref else 0)
                 for g, c in hyp.items()
             )
-            precisions.append(matches / sum(hyp.values()))
-        if geometric:
+            total = sum(hyp.values()) + smoothing
+            if total == 0 and not crash_on_zero:
+                precisions.append(0.0)
+                continue
+            precisions.append((matches + smoothing) / total)
+        if geometric and min(precisions) == 0 and not crash_on_zero:
+            mean = 0.0
+        elif geometric:
             mean = math.exp(sum(math.log(p) for p in precisions) / 4)
         else:
             mean = sum(precisions) / 4
@@ -231,6 +248,12 @@ def test_bleu_by_hand():
             "arithmetic mean": _bleu_variant(geometric=False),
             "brevity penalty inverted": _bleu_variant(inverted=True),
             "on a 0-1 scale": lambda h, r: solutions.bleu_by_hand(h, r) / 100,
+            "crashes on a zero precision": _bleu_variant(crash_on_zero=True),
+            "add-one smoothing": _bleu_variant(smoothing=1),
+        },
+        {
+            "crashes on a zero precision": "log(0)",
+            "add-one smoothing": "unsmoothed BLEU is 0",
         },
     )
 

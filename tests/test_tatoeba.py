@@ -165,6 +165,105 @@ def test_offline_lessons_get_toy_pairs_in_place_of_tatoeba(isolated, monkeypatch
     assert set(tatoeba.split_corpus(corpus.pairs)) == set(tatoeba.SPLITS)
 
 
+def refuse_download(url, destination):
+    raise OSError("no network")
+
+
+@pytest.mark.parametrize(
+    ("where", "received"),
+    [
+        ("path", "path="),  # A folder that does not exist.
+        ("variable", f"{CORPUS_VARIABLE}="),  # A folder without the corpus.
+        ("variable file", f"{CORPUS_VARIABLE}="),  # A file name mistyped.
+    ],
+)
+def test_a_mistyped_place_is_never_replaced_by_the_stand_in(
+    isolated, tmp_path, monkeypatch, where, received
+):
+    # Offline with an empty cache: the stand-in would be used if the place were
+    # ignored, and the lesson would report toy-grammar numbers as Tatoeba's.
+    monkeypatch.setattr(tatoeba, "download_file", refuse_download)
+    (tmp_path / "empty").mkdir()
+    path = None
+    if where == "path":
+        path = location = tmp_path / "missing"
+    elif where == "variable":
+        location = tmp_path / "empty"
+    else:
+        location = tmp_path / "empty" / "cmn-eng.text"
+    if where != "path":
+        monkeypatch.setenv(CORPUS_VARIABLE, str(location))
+    with pytest.raises(CorpusNotFoundError) as raised:
+        tatoeba.load_corpus_or_toy(path)
+    message = str(raised.value)
+    assert f"Received: {received}{str(location)!r}" in message
+    assert "cmn.txt" in message and CORPUS_URL in message
+
+
+def test_a_file_that_is_not_the_corpus_is_refused_not_replaced(isolated, tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("Some notes, not sentence pairs.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="notes.txt"):
+        tatoeba.load_corpus_or_toy(other)
+
+
+def test_a_cache_that_cannot_be_created_still_gives_the_stand_in(
+    isolated, tmp_path, monkeypatch
+):
+    # As with HOME=/nonexistent or a read-only home: the cache folder cannot be
+    # made (here it would sit below a regular file), and the download fails.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(tatoeba.CACHE_VARIABLE, str(blocker / "cache"))
+    monkeypatch.setattr(tatoeba, "download_file", refuse_download)
+    monkeypatch.setattr(tatoeba, "TOY_STAND_IN_PAIRS", 200)
+    with pytest.raises(CorpusNotFoundError, match=tatoeba.CACHE_VARIABLE):
+        load_corpus()
+    with pytest.warns(UserWarning, match="toy-grammar pairs"):
+        corpus = tatoeba.load_corpus_or_toy()
+    assert corpus.is_stand_in
+
+
+@pytest.mark.parametrize(
+    ("interruption", "raised"),
+    [
+        (OSError(28, "No space left on device"), CorpusNotFoundError),
+        (KeyboardInterrupt(), KeyboardInterrupt),
+    ],
+)
+def test_an_interrupted_unzip_leaves_no_corpus_file(
+    isolated, tmp_path, monkeypatch, interruption, raised
+):
+    monkeypatch.setattr(tatoeba, "download_file", fake_download(tmp_path, []))
+    copy = tatoeba.shutil.copyfileobj
+
+    def copy_some_then_fail(source, target, *args, **kwargs):
+        target.write(source.read(10))
+        target.flush()
+        raise interruption
+
+    monkeypatch.setattr(tatoeba.shutil, "copyfileobj", copy_some_then_fail)
+    with pytest.raises(raised):
+        load_corpus()
+    # Neither a truncated cmn.txt that later runs would read, nor a leftover.
+    assert list(isolated.iterdir()) == []
+    monkeypatch.setattr(tatoeba.shutil, "copyfileobj", copy)
+    assert len(load_corpus()) == 2
+
+
+def test_a_corpus_too_small_to_split_says_so():
+    pairs = [
+        SentencePair(f"Robot number {i} paints.", f"{i}号机器人在画画。")
+        for i in range(3)
+    ]
+    assert {split_name(pair.english) for pair in pairs} != set(tatoeba.SPLITS)
+    with pytest.raises(ValueError, match=r"too small to split.*3 pairs") as raised:
+        split_corpus(pairs)
+    counts = collections.Counter(split_name(pair.english) for pair in pairs)
+    for name in tatoeba.SPLITS:
+        assert f"{name} {counts[name]}" in str(raised.value)
+
+
 def test_the_stand_in_is_not_used_when_tatoeba_is_there(isolated, tmp_path):
     write_fixture(isolated)
     with pytest.warns(UserWarning, match="malformed"):  # the fixture has two

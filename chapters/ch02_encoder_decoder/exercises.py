@@ -160,9 +160,14 @@ def check_beam_step(beam_step):
 
 @exercise_check("sentence BLEU by hand")
 def check_bleu_by_hand(bleu_by_hand):
-    """`bleu_by_hand(hypothesis_tokens, reference_tokens) -> float` in [0, 100]."""
-    metric = sacrebleu.metrics.BLEU(tokenize="none")
+    """`bleu_by_hand(hypothesis_tokens, reference_tokens) -> float` in [0, 100]:
+    unsmoothed BLEU, which is 0 when any n-gram precision is 0."""
+    metric = sacrebleu.metrics.BLEU(tokenize="none", smooth_method="none")
     cases = [
+        # No bigram in common: the precisions of orders 2 to 4 are 0.
+        ("do you like tom ?", "can you hear me ?"),
+        # Three tokens have no 4-gram at all: precision 0 of 0.
+        ("thank you .", "thank you very much ."),
         ("the cat is on the mat today .", "the cat sat on the mat today ."),
         ("the the the the cat sat on the mat", "the cat sat on the mat"),
         ("i love you so much .", "i really love you so much ."),
@@ -170,10 +175,23 @@ def check_bleu_by_hand(bleu_by_hand):
     ]
     for hypothesis, reference in cases:
         expected = metric.corpus_score([hypothesis], [[reference]]).score
-        result = float(bleu_by_hand(hypothesis.split(), reference.split()))
-        expect_close(
-            result, expected, f"bleu_by_hand({hypothesis!r}, {reference!r})", atol=1e-3
-        )
+        call = f"bleu_by_hand({hypothesis!r}, {reference!r})"
+        try:
+            result = float(bleu_by_hand(hypothesis.split(), reference.split()))
+        except (ValueError, ZeroDivisionError) as error:
+            raise Hint(
+                f"{call} raised {type(error).__name__} ({error}). Here an n-gram "
+                "precision is 0 (or has no n-grams to count), and log(0) is "
+                "undefined: unsmoothed BLEU is 0 whenever a precision is 0, so "
+                "return 0.0 then."
+            ) from error
+        if expected == 0 and result > 0:
+            raise Hint(
+                f"{call} gave {result:.4g}, but one of its n-gram precisions is 0, "
+                "so unsmoothed BLEU is 0. Smoothing (what sentence_bleu adds) is "
+                "not part of this formula."
+            )
+        expect_close(result, expected, call, atol=1e-3)
 
 
 @exercise_check("source-length buckets")

@@ -139,8 +139,15 @@ def current_scale() -> Scale:
     return SCALES[name]
 
 
+# The first Keras whose `set_random_seed` also resets the global `SeedGenerator`.
+KERAS_RESETS_SEED_GENERATOR = (3, 13)
+
+
 def set_seed(seed: int = 42, deterministic: bool = False) -> None:
     """Seeds Python, NumPy and the backend so that runs repeat.
+
+    Unseeded `keras.random` draws repeat too: after each call they start again
+    from the same state, on every Keras this course supports.
 
     Args:
         seed: the seed for every random generator.
@@ -151,5 +158,30 @@ def set_seed(seed: int = 42, deterministic: bool = False) -> None:
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
+    if _keras_version() < KERAS_RESETS_SEED_GENERATOR:
+        _reset_global_seed_generator()
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+
+
+def _keras_version() -> tuple[int, int]:
+    import keras
+
+    major, minor = keras.__version__.split(".")[:2]
+    return int(major), int(minor)
+
+
+def _reset_global_seed_generator() -> None:
+    """Drops Keras' global `SeedGenerator`, as `set_random_seed` does from 3.13 on.
+
+    Unseeded `keras.random` draws take their seeds from that generator. Keras
+    creates it on first use, seeded from Python's `random`, and before 3.13 keeps
+    it for the whole session, so re-seeding did not repeat the draws. Dropping it
+    lets Keras create it anew from the Python seed just set. No public API drops
+    it alone: `keras.utils.clear_session()` would, but it also resets the layer
+    names, the dtype policy and the rest of Keras' global state in the middle of
+    a lesson, so we clear only the attribute that Keras 3.13 clears itself.
+    """
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("global_seed_generator", None)

@@ -17,7 +17,14 @@ punctuation; see `chapters/common/tokenizers.py`).
 Offline and without a copy, `load_corpus` raises `CorpusNotFoundError`, whose
 message says where to put the file. The lessons call `load_corpus_or_toy`
 instead, which then puts the course's own toy-grammar pairs in Tatoeba's place
-(with a warning), so that every lesson still runs offline.
+(with a warning), so that every lesson still runs offline. A place you name (the
+path, or `COURSE_CORPUS_DIR`) is never replaced so: a typo there raises, rather
+than turning a lesson's results into toy-grammar numbers. A cache folder that
+cannot be created (a read-only or missing home) counts as an empty cache.
+
+Downloads and the unzipped file are written to a temporary file beside their
+destination and renamed at the end, so an interruption never leaves a partial
+file that a later run would take for the corpus.
 
 The train/validation/test split (80/10/10) is fixed by a hash of the lowercased
 English sentence: every translation of one English sentence falls in the same
@@ -113,12 +120,17 @@ def _find_in(location: pathlib.Path) -> pathlib.Path | None:
     return None
 
 
-def _find_or_raise(location, description: str) -> pathlib.Path:
-    found = _find_in(pathlib.Path(location).expanduser())
+def _find_or_raise(location, argument: str, remedy: str) -> pathlib.Path:
+    """The corpus file at a place the user named; `remedy` says how to fix it."""
+    place = pathlib.Path(location).expanduser()
+    found = _find_in(place)
     if found is None:
+        what = "a folder without" if place.is_dir() else "nothing there, neither"
         raise CorpusNotFoundError(
-            f"No corpus file at {description}: expected the file, or a folder "
-            f"holding one of {CORPUS_FILENAMES}. {_how_to_get_it()}"
+            f"No corpus file at {argument}={str(location)!r} ({what} "
+            f"{' nor '.join(CORPUS_FILENAMES)}): expected the file itself, or a "
+            f"folder holding it. {remedy} {_how_to_get_it()} "
+            f"Received: {argument}={str(location)!r}"
         )
     return found
 
@@ -129,15 +141,16 @@ def cache_directory(cache_dir=None) -> pathlib.Path:
     return pathlib.Path(chosen).expanduser()
 
 
-def download_file(url: str, destination: pathlib.Path) -> None:
-    """Saves `url` to `destination`, whole or not at all."""
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    # A partial file must never look like a finished download, so write a
-    # temporary file beside the destination and rename it at the end.
-    with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as part:
+def _save_whole(source, destination: pathlib.Path) -> None:
+    """Copies the open binary stream `source` to `destination`, whole or not at all."""
+    # A partial file must never look like a finished one, so write a temporary
+    # file beside the destination (the same file system, where a rename is
+    # atomic) and rename it at the end.
+    with tempfile.NamedTemporaryFile(
+        dir=destination.parent, prefix=f".{destination.name}.", delete=False
+    ) as part:
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                shutil.copyfileobj(response, part)
+            shutil.copyfileobj(source, part)
         except BaseException:
             part.close()
             os.unlink(part.name)
@@ -145,9 +158,16 @@ def download_file(url: str, destination: pathlib.Path) -> None:
     os.replace(part.name, destination)
 
 
+def download_file(url: str, destination: pathlib.Path) -> None:
+    """Saves `url` to `destination`, whole or not at all."""
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        _save_whole(response, destination)
+
+
 def _download_corpus(directory: pathlib.Path) -> pathlib.Path:
-    directory.mkdir(parents=True, exist_ok=True)
     archive = directory / "cmn-eng.zip"
+    corpus_file = directory / CORPUS_FILENAMES[0]
     try:
         download_file(CORPUS_URL, archive)
     except OSError as error:  # urllib's URLError and HTTPError are OSErrors.
@@ -156,15 +176,22 @@ def _download_corpus(directory: pathlib.Path) -> pathlib.Path:
         ) from error
     try:
         with zipfile.ZipFile(archive) as opened:
-            opened.extract(CORPUS_FILENAMES[0], directory)
+            with opened.open(CORPUS_FILENAMES[0]) as member:
+                _save_whole(member, corpus_file)
     except (zipfile.BadZipFile, KeyError) as error:
         raise CorpusNotFoundError(
             f"{CORPUS_URL} did not give a zip holding {CORPUS_FILENAMES[0]} "
             f"({error}). {_how_to_get_it()}"
         ) from error
+    except OSError as error:  # A full disk, say: no corpus file was left behind.
+        raise CorpusNotFoundError(
+            f"Could not unzip {CORPUS_FILENAMES[0]} into {directory} ({error}). "
+            f"Free some space there, or set {CACHE_VARIABLE} to another folder. "
+            f"{_how_to_get_it()}"
+        ) from error
     finally:
         archive.unlink(missing_ok=True)
-    return directory / CORPUS_FILENAMES[0]
+    return corpus_file
 
 
 def corpus_path(path=None, *, download=True, cache_dir=None) -> pathlib.Path:
@@ -185,12 +212,27 @@ def corpus_path(path=None, *, download=True, cache_dir=None) -> pathlib.Path:
             be downloaded. The message says how to get it.
     """
     if path is not None:
-        return _find_or_raise(path, f"path={path!r}")
-    if os.environ.get(CORPUS_VARIABLE):
-        location = os.environ[CORPUS_VARIABLE]
-        return _find_or_raise(location, f"{CORPUS_VARIABLE}={location!r}")
+        return _find_or_raise(
+            path, "path", "Correct the path, or leave it out to use the cache."
+        )
+    if _corpus_variable():
+        return _find_or_raise(
+            _corpus_variable(),
+            CORPUS_VARIABLE,
+            f"Correct {CORPUS_VARIABLE}, or unset it to use the cache.",
+        )
     directory = cache_directory(cache_dir)
-    found = _find_in(directory)
+    try:
+        found = _find_in(directory)
+        if found is None and download:
+            directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        # A read-only or missing home (HOME=/nonexistent) must not crash an
+        # offline lesson: a cache that cannot be made holds no corpus.
+        raise CorpusNotFoundError(
+            f"The download cache {directory} cannot be used ({error}). Set "
+            f"{CACHE_VARIABLE} to a folder you can write to. {_how_to_get_it()}"
+        ) from error
     if found is not None:
         return found
     if not download:
@@ -199,6 +241,11 @@ def corpus_path(path=None, *, download=True, cache_dir=None) -> pathlib.Path:
             f"{_how_to_get_it()}"
         )
     return _download_corpus(directory)
+
+
+def _corpus_variable() -> str:
+    """`COURSE_CORPUS_DIR`, or "" when unset: an empty value is how shells unset."""
+    return os.environ.get(CORPUS_VARIABLE, "")
 
 
 def load_corpus(path=None, *, download=True, cache_dir=None) -> Corpus:
@@ -261,7 +308,14 @@ def load_corpus_or_toy(path=None) -> Corpus:
     The toy pairs (3 to 12 English words, seed 0) keep an offline lesson
     running; its numbers are then the toy grammar's, which the warning says.
     `Corpus.path` is `TOY_STAND_IN_PATH` for the stand-in.
+
+    The stand-in is used only when no place was named: with `path` or
+    `COURSE_CORPUS_DIR` set, a corpus missing there raises `CorpusNotFoundError`
+    as in `load_corpus`, since a warning inside an executed notebook is easily
+    missed while its toy-grammar numbers are not told apart from Tatoeba's.
     """
+    if path is not None or _corpus_variable():
+        return load_corpus(path)
     try:
         return load_corpus(path)
     except CorpusNotFoundError as error:
@@ -304,6 +358,17 @@ def split_corpus(pairs) -> dict[str, list[SentencePair]]:
                 f"split_corpus expects SentencePair items. Received: {pair!r:.80}"
             )
         splits[split_name(pair.english)].append(pair)
+    if not all(splits.values()):
+        # An empty split would only fail later, far from the cause (an empty
+        # vocabulary, a dataset without batches, BLEU of no sentences).
+        sizes = ", ".join(f"{name} {len(split)}" for name, split in splits.items())
+        raise ValueError(
+            f"The corpus is too small to split: its {sum(map(len, splits.values()))} "
+            f"pairs gave {sizes}, and every split needs at least one pair. The "
+            "split is about 80/10/10 by a hash of the English sentence, so pass a "
+            f"few dozen pairs or more (Tatoeba has over 20,000). Received: "
+            f"{sum(map(len, splits.values()))} pairs"
+        )
     return splits
 
 

@@ -33,14 +33,29 @@ Rules that let one search serve every model:
   the `(B, S)` weights its last `decode_step` put on the source positions (zeros
   from `encode`); the searches then collect them and every `Translation` carries
   its `attention`.
+- Optional: a model with the attributes `source_vocabulary_size` and
+  `target_vocabulary_size` (chapter 2's `Seq2Seq` has them) gets its tokenizers
+  checked against them, so that vocabularies from another run are refused.
+
+One artifact
+------------
+`Translator.save(path)` writes the model and both tokenizers into one file, and
+`Translator.load(path)` gives the same translator back in any later session.
 """
 
 import dataclasses
+import importlib
+import json
 import math
 import numbers
+import os
+import pathlib
+import tempfile
 import typing
 import warnings
+import zipfile
 
+import keras
 import numpy as np
 
 from chapters.common import decoding
@@ -49,6 +64,13 @@ from chapters.common.tokenizers import check_tokenizers
 from chapters.common.vocabulary import END, PAD_ID, UNK_ID
 
 METHODS = ("greedy", "beam")
+# What a translator file holds; see `Translator.save`.
+ARTIFACT_FORMAT = "seq2seq-course translator"
+ARTIFACT_VERSION = 1
+MODEL_FILE = "model.keras"
+SETTINGS_FILE = "translator.json"
+# The options a saved translator keeps: `Translator.__init__` arguments.
+SAVED_OPTIONS = ("max_source_tokens", "max_output_tokens", "batch_size")
 
 
 @typing.runtime_checkable
@@ -111,7 +133,25 @@ class Translator:
     Bad input raises: a bare string or a non-list `TypeError`, an empty list
     `ValueError`, a non-string item `TypeError`, an empty or blank sentence
     `ValueError`. A sentence made only of unknown characters is still translated
-    (the model reads `[UNK]` ids); `unknown_source_tokens` reports it.
+    (the model reads `[UNK]` ids); `unknown_source_tokens` reports it. Tokenizers
+    whose vocabulary sizes differ from the model's `source_vocabulary_size` or
+    `target_vocabulary_size` (where it has them) raise `ValueError`: they come
+    from another run, and the ids would mean other tokens.
+
+    Saving and loading: a model is only as good as the vocabularies it was
+    trained with, so `save` keeps them together in one file, a zip archive:
+
+    - `model.keras`: the Keras model, in Keras' own format (`model.save`);
+    - `translator.json`: both tokenizers (`keras.saving.serialize_keras_object`),
+      the options `max_source_tokens`, `max_output_tokens` and `batch_size`, and
+      the modules that define the model's and tokenizers' classes.
+
+        translator.save("zh_en.translator")
+        translator = Translator.load("zh_en.translator")  # in any later session
+
+    `load` imports those modules first (e.g. `chapters.ch02_encoder_decoder.model`,
+    which registers `Seq2Seq` with Keras), so a fresh session needs no other
+    import. Like any Keras model with custom classes, load only files you trust.
     """
 
     def __init__(
@@ -131,6 +171,7 @@ class Translator:
                 f"Received: model of type {type(model).__name__}"
             )
         check_tokenizers(source_tokenizer, target_tokenizer)
+        check_vocabulary_sizes(model, source_tokenizer, target_tokenizer)
         self.model = model
         self.source_tokenizer = source_tokenizer
         self.target_tokenizer = target_tokenizer
@@ -139,6 +180,89 @@ class Translator:
         self.batch_size = positive_int(batch_size, "batch_size")
         self.compiled = compiled
         self._searches = {}
+
+    def save(self, path):
+        """Writes the model, both tokenizers and the options into one file.
+
+        Args:
+            path: the file to write (an existing file is replaced), e.g.
+                `"zh_en.translator"`. The model must be a `keras.Model`.
+        """
+        if not isinstance(self.model, keras.Model):
+            raise TypeError(
+                "Only a keras.Model can be saved. "
+                f"Received: model of type {type(self.model).__name__}"
+            )
+        path = pathlib.Path(path)
+        if path.is_dir():
+            raise ValueError(f"path must be a file, not a folder. Received: {path}")
+        objects = (self.model, self.source_tokenizer, self.target_tokenizer)
+        settings = {
+            "format": ARTIFACT_FORMAT,
+            "version": ARTIFACT_VERSION,
+            "modules": sorted({type(item).__module__ for item in objects}),
+            "source_tokenizer": keras.saving.serialize_keras_object(
+                self.source_tokenizer
+            ),
+            "target_tokenizer": keras.saving.serialize_keras_object(
+                self.target_tokenizer
+            ),
+            "options": {name: getattr(self, name) for name in SAVED_OPTIONS},
+        }
+        with tempfile.TemporaryDirectory() as folder:
+            model_path = os.path.join(folder, MODEL_FILE)
+            self.model.save(model_path)
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.write(model_path, MODEL_FILE)
+                archive.writestr(
+                    SETTINGS_FILE, json.dumps(settings, ensure_ascii=False, indent=1)
+                )
+
+    @classmethod
+    def load(cls, path, compiled=True):
+        """The translator that `save` wrote to `path`.
+
+        Args:
+            path: a file written by `Translator.save`.
+            compiled: as in `Translator` (not saved: a choice of each session).
+
+        Raises:
+            FileNotFoundError: nothing is at `path`.
+            ValueError: `path` is not a file that `save` wrote, or its tokenizers
+                do not fit its model.
+        """
+        path = pathlib.Path(path)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"No translator file at {path}. Write one with "
+                "Translator.save(path) after training."
+            )
+        if not path.is_file() or not zipfile.is_zipfile(path):
+            raise ValueError(
+                f"{path} is not a translator file (a zip archive written by "
+                "Translator.save)."
+            )
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if not {MODEL_FILE, SETTINGS_FILE} <= names:
+                raise ValueError(
+                    f"{path} is not a translator file: it should hold "
+                    f"{MODEL_FILE} and {SETTINGS_FILE}. Received: {sorted(names)}"
+                )
+            settings = json.loads(archive.read(SETTINGS_FILE))
+            _check_settings(settings, path)
+            # The modules register the custom classes that Keras looks up by name.
+            for module in settings["modules"]:
+                importlib.import_module(module)
+            with tempfile.TemporaryDirectory() as folder:
+                model = keras.saving.load_model(archive.extract(MODEL_FILE, folder))
+        return cls(
+            model,
+            keras.saving.deserialize_keras_object(settings["source_tokenizer"]),
+            keras.saving.deserialize_keras_object(settings["target_tokenizer"]),
+            compiled=compiled,
+            **settings["options"],
+        )
 
     @property
     def source_language(self):
@@ -303,4 +427,36 @@ class Translator:
             unknown_source_tokens=sum(1 for token_id in ids if token_id == UNK_ID),
             truncated=truncated,
             attention=attention,
+        )
+
+
+def check_vocabulary_sizes(model, source_tokenizer, target_tokenizer) -> None:
+    """Raises a `ValueError` when a tokenizer does not fit the model's vocabulary.
+
+    Only a model with `source_vocabulary_size` or `target_vocabulary_size`
+    attributes can be checked; for others this does nothing.
+    """
+    for side, tokenizer in (("source", source_tokenizer), ("target", target_tokenizer)):
+        expected = getattr(model, f"{side}_vocabulary_size", None)
+        if expected is not None and expected != tokenizer.vocabulary_size:
+            raise ValueError(
+                f"The {side} tokenizer has {tokenizer.vocabulary_size} ids but the "
+                f"model's {side}_vocabulary_size is {expected}: the vocabularies "
+                "come from another run (or scale) than the model. Use the "
+                "tokenizers the model was trained with; Translator.save keeps "
+                "them together with it."
+            )
+
+
+def _check_settings(settings, path) -> None:
+    """Raises a `ValueError` unless `settings` is a `translator.json` we can read."""
+    if not isinstance(settings, dict) or settings.get("format") != ARTIFACT_FORMAT:
+        raise ValueError(
+            f"{path} is not a translator file: its {SETTINGS_FILE} does not say "
+            f"format {ARTIFACT_FORMAT!r}."
+        )
+    if settings.get("version") != ARTIFACT_VERSION:
+        raise ValueError(
+            f"{path} is a translator file of version {settings.get('version')!r}; "
+            f"this course reads version {ARTIFACT_VERSION}."
         )
