@@ -1,6 +1,7 @@
 """Tests of the masked loss and accuracy and of BLEU, against hand-computed values."""
 
 import math
+import warnings
 
 import keras
 import numpy as np
@@ -291,8 +292,9 @@ def test_chinese_bleu_counts_characters():
     score = corpus_bleu(["我很喜欢吃苹果"], ["我喜欢吃苹果"], target_language="zh")
     np.testing.assert_allclose(score.score, expected)
     # With English tokenization each sentence would be one "word" and share
-    # nothing with the other.
-    assert corpus_bleu(["我很喜欢吃苹果"], ["我喜欢吃苹果"]).score == 0.0
+    # nothing with the other; a warning says so.
+    with pytest.warns(UserWarning, match="target_language='zh'"):
+        assert corpus_bleu(["我很喜欢吃苹果"], ["我喜欢吃苹果"]).score == 0.0
     perfect = sentence_bleu("我爱你。", "我爱你。", target_language="zh")
     np.testing.assert_allclose(perfect, 100.0)
 
@@ -310,6 +312,46 @@ def test_chinese_bleu_counts_characters():
 def test_corpus_bleu_rejects_bad_input(hypotheses, references, language, error, match):
     with pytest.raises(error, match=match):
         corpus_bleu(hypotheses, references, target_language=language)
+
+
+@pytest.mark.parametrize(
+    ("hypotheses", "references", "looks_chinese"),
+    [
+        (
+            ["我很喜欢吃苹果。", "他走了。"],
+            ["我喜欢吃苹果。", "他走了。"],
+            "hypotheses",
+        ),
+        (["I like apples."] * 3, ["我喜欢苹果。", "他走了。", "Tom."], "references"),
+        (["他走了。", "我爱你。", "Tom left."], ["He left."] * 3, "hypotheses"),
+    ],
+)
+def test_chinese_scored_as_english_warns(hypotheses, references, looks_chinese):
+    with pytest.warns(
+        UserWarning, match=rf"in \d+ of \d+ {looks_chinese}.*look Chinese"
+    ) as seen:
+        corpus_bleu(hypotheses, references, target_language="en")
+    message = str(seen[0].message)
+    assert "target_language='zh'" in message
+    assert "Received: target_language='en'" in message
+    assert seen[0].filename == __file__  # It points at the call, not at metrics.
+
+
+def test_sentence_bleu_of_chinese_as_english_warns():
+    with pytest.warns(UserWarning, match="target_language='zh'"):
+        sentence_bleu("我爱你。", "我爱你。")
+
+
+def test_english_and_chinese_scored_right_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Names in Chinese script in a minority of English sentences are fine.
+        corpus_bleu(
+            ["Tom likes 北京.", "I left.", "I ran."], ["Tom likes Beijing."] * 3
+        )
+        corpus_bleu(["我爱你。"], ["我爱你。"], target_language="zh")
+        sentence_bleu("我爱你。", "我爱你。", target_language="zh")
+        sentence_bleu("I love you.", "I love you.")
 
 
 def test_sentence_bleu_rejects_token_lists():

@@ -1,6 +1,11 @@
 """The headless course runner: key figures and the clean-up of backend logs."""
 
+import pathlib
+import subprocess
+import sys
+
 import nbformat
+import pytest
 
 from tools import run_course
 
@@ -41,3 +46,74 @@ def test_backend_logs_are_dropped_and_real_warnings_kept():
         "UserWarning: real\n",
         "I0000 00:00:17 kept\n",
     ]
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    """A course of empty twins in tmp_path; running one records it and writes it."""
+    for name in ("lessons/01a_text.py", "lessons/02c_beam.py", "solutions/ch02.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("", encoding="utf-8")
+        (tmp_path / name).with_suffix(".ipynb").write_text("", encoding="utf-8")
+    monkeypatch.setattr(run_course, "ROOT", tmp_path)
+    ran = []
+
+    def run_notebook(source, target):
+        ran.append(source.relative_to(tmp_path).as_posix())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nbformat.v4.new_notebook(), target)
+        return 0.0
+
+    monkeypatch.setattr(run_course, "run_notebook", run_notebook)
+    return tmp_path, ran
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["02C"], ["lessons/02c_beam.py"]),
+        (["lessons/02c_beam.py"], ["lessons/02c_beam.py"]),
+        (["LESSONS/02C_BEAM.IPYNB"], ["lessons/02c_beam.py"]),
+        (["02c", "01A", "02c_beam"], ["lessons/01a_text.py", "lessons/02c_beam.py"]),
+        (["solutions/ch02.ipynb"], ["solutions/ch02.py"]),
+        ([], ["lessons/01a_text.py", "lessons/02c_beam.py"]),
+    ],
+)
+def test_lessons_are_named_in_any_case_or_by_path(course, names, expected):
+    _, ran = course
+    assert run_course.main(names) == 0
+    assert ran == expected
+
+
+def test_an_absolute_path_names_its_lesson(course):
+    root, ran = course
+    assert run_course.main([str(root / "lessons" / "01a_text.ipynb")]) == 0
+    assert ran == ["lessons/01a_text.py"]
+
+
+@pytest.mark.parametrize("names", [["zz"], ["02c", "zz"], ["lessons/02c.py"], ["ch02"]])
+def test_a_name_that_matches_nothing_runs_nothing_and_fails(course, capsys, names):
+    _, ran = course
+    with pytest.raises(SystemExit) as exited:
+        run_course.main(names)
+    assert exited.value.code != 0
+    assert ran == []
+    error = capsys.readouterr().err
+    assert f"Received: name={names[-1]!r}" in error
+    # It lists what there is to run, solutions included (with --solutions).
+    for name in ("01a_text", "02c_beam", "ch02", "--solutions"):
+        assert name in error
+
+
+def test_the_runner_runs_as_a_script(tmp_path):
+    # `python tools/run_course.py` puts tools/, not the root, on the path.
+    script = pathlib.Path(run_course.__file__)
+    finished = subprocess.run(
+        [sys.executable, str(script), "zz"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 2, finished.stderr
+    assert "02c_greedy_beam_bleu" in finished.stderr

@@ -2,7 +2,13 @@
 
     python -m tools.run_course              # executed copies go to build/course/
     python -m tools.run_course --in-place   # rewrite the notebooks' stored outputs
-    python -m tools.run_course 01a 02b      # only lessons whose names start so
+    python -m tools.run_course 01a 02B      # only lessons whose names start so
+    python tools/run_course.py lessons/02c_greedy_beam_bleu.ipynb  # one, by path
+
+A lesson is named by the start of its name, in any case, or by the path of its
+`.py` twin or its notebook (a solution's path runs it without `--solutions`). A
+name that matches nothing stops the run before it starts, with the list of what
+there is.
 
 Each notebook is rebuilt from its jupytext `.py` twin, executed on a fresh kernel
 at the current scale (`COURSE_SCALE`), and summarised by its wall time and its
@@ -20,9 +26,17 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
-from chapters.common.scales import current_scale
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+# `python tools/run_course.py` puts tools/ on the path where `python -m` puts the
+# root; without an editable install of the course, `chapters` would be missing.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from chapters.common.scales import current_scale  # noqa: E402 (needs the root)
+
+# Lessons first, then the worked solutions: the reading order.
+FOLDERS = ("lessons", "solutions")
+NOTEBOOK_SUFFIXES = (".py", ".ipynb")
 KEY_FIGURE = "Key figure:"
 # TensorFlow's C++ runtime logs to stderr before Python can silence it
 # (TF_CPP_MIN_LOG_LEVEL does not reach these lines); they say nothing about the
@@ -33,13 +47,60 @@ BACKEND_LOG_LINE = re.compile(
 )
 
 
-def lesson_sources(folder: str, prefixes: list[str]) -> list[pathlib.Path]:
-    """The `.py` twins in `folder`, in reading order, filtered by name prefixes."""
+def lesson_sources(folder: str) -> list[pathlib.Path]:
+    """The `.py` twins in `folder`, in reading order."""
     sources = sorted((ROOT / folder).glob("*.py"))
-    sources = [path for path in sources if not path.name.startswith("_")]
-    if prefixes:
-        sources = [p for p in sources if any(p.name.startswith(x) for x in prefixes)]
-    return sources
+    return [path for path in sources if not path.name.startswith("_")]
+
+
+def select_sources(names: list[str], folders: list[str]) -> list[pathlib.Path]:
+    """The twins that `names` name, in reading order; all of `folders` for none.
+
+    A name is the start of a twin's name in `folders`, in any case (`02C`), or
+    the path of a twin or its notebook (`lessons/02c_greedy_beam_bleu.ipynb`),
+    which names that one file in whichever folder it is.
+
+    Raises:
+        ValueError: a name matches nothing; the message lists what there is.
+    """
+    available = {folder: lesson_sources(folder) for folder in FOLDERS}
+    if not names:
+        return [source for folder in folders for source in available[folder]]
+    chosen = set()
+    for name in names:
+        matches = _named_by(name, available, folders)
+        if not matches:
+            raise ValueError(_nothing_matches(name, available))
+        chosen.update(matches)
+    return [s for folder in FOLDERS for s in available[folder] if s in chosen]
+
+
+def _named_by(name: str, available, folders) -> list[pathlib.Path]:
+    """The twins that one name names (see `select_sources`)."""
+    path = pathlib.PurePath(name)
+    folder = path.parent.name.lower()
+    if path.suffix.lower() in NOTEBOOK_SUFFIXES:
+        # The path of a file names that one twin, whichever folder it is in.
+        searched = [folder] if folder in FOLDERS else FOLDERS
+        stem = path.stem.lower()
+        return [s for f in searched for s in available[f] if s.stem.lower() == stem]
+    searched = [folder] if folder in FOLDERS else folders
+    start = path.name.lower()
+    return [
+        s for f in searched for s in available[f] if s.stem.lower().startswith(start)
+    ]
+
+
+def _nothing_matches(name: str, available: dict[str, list[pathlib.Path]]) -> str:
+    def listed(folder):
+        return ", ".join(source.stem for source in available[folder]) or "none"
+
+    return (
+        f"no lesson matches {name!r}. Name a lesson by the start of its name, in "
+        "any case (such as 02c), or by the path of its .py or .ipynb. Lessons: "
+        f"{listed('lessons')}. Solutions (with --solutions, or by path): "
+        f"{listed('solutions')}. Received: name={name!r}"
+    )
 
 
 def key_figure(notebook: nbformat.NotebookNode) -> str:
@@ -94,7 +155,11 @@ def run_notebook(source: pathlib.Path, target: pathlib.Path) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("prefixes", nargs="*", help="only lessons starting so")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        help="only these lessons: the start of a name in any case, or a path",
+    )
     parser.add_argument(
         "--in-place",
         action="store_true",
@@ -104,26 +169,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     folders = ["lessons"] + (["solutions"] if args.solutions or args.in_place else [])
+    try:
+        sources = select_sources(args.names, folders)
+    except ValueError as error:
+        parser.error(str(error))  # Exits with status 2, before anything runs.
     scale = current_scale().name
     failures = 0
-    for folder in folders:
-        for source in lesson_sources(folder, args.prefixes):
-            if args.in_place:
-                target = source.with_suffix(".ipynb")
-            else:
-                target = ROOT / "build" / "course" / folder / f"{source.stem}.ipynb"
-            try:
-                elapsed = run_notebook(source, target)
-            except Exception as error:  # noqa: BLE001 (report and go on to the next)
-                failures += 1
-                print(f"{folder}/{source.stem}: FAILED ({type(error).__name__})")
-                print(str(error)[-2000:], file=sys.stderr)
-                continue
-            figure = key_figure(nbformat.read(target, as_version=4))
-            print(
-                f"{folder}/{source.stem}: {elapsed:6.1f} s at scale {scale}; {figure}",
-                flush=True,
-            )
+    for source in sources:
+        folder = source.parent.name
+        if args.in_place:
+            target = source.with_suffix(".ipynb")
+        else:
+            target = ROOT / "build" / "course" / folder / f"{source.stem}.ipynb"
+        try:
+            elapsed = run_notebook(source, target)
+        except Exception as error:  # noqa: BLE001 (report and go on to the next)
+            failures += 1
+            print(f"{folder}/{source.stem}: FAILED ({type(error).__name__})")
+            print(str(error)[-2000:], file=sys.stderr)
+            continue
+        figure = key_figure(nbformat.read(target, as_version=4))
+        print(
+            f"{folder}/{source.stem}: {elapsed:6.1f} s at scale {scale}; {figure}",
+            flush=True,
+        )
     return 1 if failures else 0
 
 

@@ -11,8 +11,14 @@ Translation") is computed with sacrebleu (Post, 2018, "A Call for Clarity in
 Reporting BLEU Scores"), so our numbers are comparable with published ones. The
 score depends on how sentences are cut into tokens, so the tokenizer follows the
 target language: `13a` (sacrebleu's default, the WMT `mteval-v13a` rules) for
-English, and `zh` (each Chinese character on its own) for Chinese.
+English, and `zh` (each Chinese character on its own) for Chinese. Chinese
+scored with the English tokenizer comes out near 0 (a whole sentence is one
+"word"), so BLEU warns when most sentences it is asked to score as English
+hold Chinese characters.
 """
+
+import re
+import warnings
 
 import keras
 import sacrebleu
@@ -21,6 +27,11 @@ from keras import ops
 from chapters.common.masks import padding_mask
 
 BLEU_TOKENIZERS = {"en": "13a", "zh": "zh"}
+# Han characters: CJK Unified Ideographs, Extension A, the compatibility block,
+# and the extensions beyond the Basic Multilingual Plane.
+_HAN_CHARACTER = re.compile(
+    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+)
 
 
 def _labels_and_mask(y_true, y_pred):
@@ -170,6 +181,33 @@ def _check_sentences(sentences, argument: str) -> None:
             )
 
 
+def _warn_if_chinese_scored_as_english(target_language: str, **sentences) -> None:
+    """Warns when most sentences of a side hold Chinese but the language is "en".
+
+    Args:
+        target_language: the language BLEU was asked to tokenize for.
+        **sentences: each side's sentences by name (`hypotheses=[...]`).
+    """
+    if target_language != "en":
+        return
+    chinese = []
+    for name, group in sentences.items():
+        count = sum(1 for sentence in group if _HAN_CHARACTER.search(sentence))
+        if 2 * count > len(group):
+            chinese.append(f"{count} of {len(group)} {name}")
+    if chinese:
+        # stacklevel 3: the line that called corpus_bleu or sentence_bleu.
+        warnings.warn(
+            f"Found Chinese characters in {' and '.join(chinese)}: they look "
+            "Chinese, but target_language='en' scores them with the English "
+            "tokenizer, which takes a whole Chinese sentence for one word, so BLEU "
+            "comes out near 0. Pass target_language='zh' to score Chinese "
+            f"character by character. Received: target_language={target_language!r}",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def bleu_metric(target_language: str = "en", sentence_level: bool = False):
     """The sacrebleu `BLEU` object with the tokenizer suited to the language.
 
@@ -207,6 +245,9 @@ def corpus_bleu(hypotheses, references, target_language: str = "en"):
         A `sacrebleu.metrics.BLEUScore`: `.score` (0 to 100), `.precisions`,
         `.bp` (brevity penalty), `.sys_len`, `.ref_len`; `str()` gives the
         usual one-line summary.
+
+    Warns (`UserWarning`) when `target_language="en"` but most hypotheses or
+    most references hold Chinese characters.
     """
     _check_sentences(hypotheses, "hypotheses")
     _check_sentences(references, "references")
@@ -217,6 +258,9 @@ def corpus_bleu(hypotheses, references, target_language: str = "en"):
             "references"
         )
     metric = bleu_metric(target_language)
+    _warn_if_chinese_scored_as_english(
+        target_language, hypotheses=hypotheses, references=references
+    )
     return metric.corpus_score(list(hypotheses), [list(references)])
 
 
@@ -226,7 +270,8 @@ def sentence_bleu(hypothesis: str, reference: str, target_language: str = "en"):
     Single sentences often lack any matching 4-gram, which would make BLEU 0;
     sacrebleu's sentence BLEU therefore smooths the zero counts and uses only
     the n-gram orders the sentence is long enough to have. Use it to look at
-    examples, and `corpus_bleu` to report results.
+    examples, and `corpus_bleu` to report results. Like `corpus_bleu`, it warns
+    when Chinese is scored with `target_language="en"`.
     """
     for argument, sentence in (("hypothesis", hypothesis), ("reference", reference)):
         if not isinstance(sentence, str):
@@ -235,4 +280,7 @@ def sentence_bleu(hypothesis: str, reference: str, target_language: str = "en"):
                 f"{type(sentence).__name__} {sentence!r}"
             )
     metric = bleu_metric(target_language, sentence_level=True)
+    _warn_if_chinese_scored_as_english(
+        target_language, hypothesis=[hypothesis], reference=[reference]
+    )
     return float(metric.sentence_score(hypothesis, [reference]).score)

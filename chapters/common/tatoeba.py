@@ -125,14 +125,19 @@ def _find_or_raise(location, argument: str, remedy: str) -> pathlib.Path:
     place = pathlib.Path(location).expanduser()
     found = _find_in(place)
     if found is None:
-        what = "a folder without" if place.is_dir() else "nothing there, neither"
+        names = " nor ".join(CORPUS_FILENAMES)
+        there = f"a folder holding neither {names}" if place.is_dir() else "nothing"
         raise CorpusNotFoundError(
-            f"No corpus file at {argument}={str(location)!r} ({what} "
-            f"{' nor '.join(CORPUS_FILENAMES)}): expected the file itself, or a "
-            f"folder holding it. {remedy} {_how_to_get_it()} "
-            f"Received: {argument}={str(location)!r}"
+            f"No corpus file at {argument}: there is {there} at {place}, where "
+            "the corpus file itself, or a folder holding it, was expected. "
+            f"{remedy} {_how_to_get_it()} Received: {argument}={str(location)!r}"
         )
     return found
+
+
+def _corpus_variable() -> str:
+    """`COURSE_CORPUS_DIR`, or "" when unset: an empty value is how shells unset."""
+    return os.environ.get(CORPUS_VARIABLE, "")
 
 
 def cache_directory(cache_dir=None) -> pathlib.Path:
@@ -209,7 +214,8 @@ def corpus_path(path=None, *, download=True, cache_dir=None) -> pathlib.Path:
     Raises:
         CorpusNotFoundError: the file is not where `path` or `COURSE_CORPUS_DIR`
             says (they are never silently ignored), or is nowhere and cannot
-            be downloaded. The message says how to get it.
+            be downloaded (the cache folder cannot be made, the download or
+            the unzip failed). The message says how to get it.
     """
     if path is not None:
         return _find_or_raise(
@@ -241,11 +247,6 @@ def corpus_path(path=None, *, download=True, cache_dir=None) -> pathlib.Path:
             f"{_how_to_get_it()}"
         )
     return _download_corpus(directory)
-
-
-def _corpus_variable() -> str:
-    """`COURSE_CORPUS_DIR`, or "" when unset: an empty value is how shells unset."""
-    return os.environ.get(CORPUS_VARIABLE, "")
 
 
 def load_corpus(path=None, *, download=True, cache_dir=None) -> Corpus:
@@ -348,7 +349,10 @@ def split_name(english: str) -> str:
 
 
 def split_corpus(pairs) -> dict[str, list[SentencePair]]:
-    """Splits pairs (or a `Corpus`) into "train", "validation" and "test", in order."""
+    """Splits pairs (or a `Corpus`) into "train", "validation" and "test", in order.
+
+    Raises `ValueError` when a split would be empty: a corpus of a few pairs.
+    """
     if isinstance(pairs, Corpus):
         pairs = pairs.pairs
     splits = {name: [] for name in SPLITS}
@@ -361,13 +365,13 @@ def split_corpus(pairs) -> dict[str, list[SentencePair]]:
     if not all(splits.values()):
         # An empty split would only fail later, far from the cause (an empty
         # vocabulary, a dataset without batches, BLEU of no sentences).
+        total = sum(len(split) for split in splits.values())
         sizes = ", ".join(f"{name} {len(split)}" for name, split in splits.items())
         raise ValueError(
-            f"The corpus is too small to split: its {sum(map(len, splits.values()))} "
-            f"pairs gave {sizes}, and every split needs at least one pair. The "
-            "split is about 80/10/10 by a hash of the English sentence, so pass a "
-            f"few dozen pairs or more (Tatoeba has over 20,000). Received: "
-            f"{sum(map(len, splits.values()))} pairs"
+            f"The corpus is too small to split: its {total} pairs gave {sizes}, "
+            "and every split needs at least one pair. The split is about "
+            "80/10/10 by a hash of the English sentence, so pass a few dozen "
+            f"pairs or more (Tatoeba has over 20,000). Received: {total} pairs"
         )
     return splits
 
