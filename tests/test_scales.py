@@ -43,3 +43,12 @@ def test_set_seed_repeats_random_draws():
     second = keras.random.normal((3,)), np.random.rand(3)
     np.testing.assert_array_equal(np.asarray(first[0]), np.asarray(second[0]))
     np.testing.assert_array_equal(first[1], second[1])
+
+
+def test_set_seed_keeps_the_rest_of_keras_state():
+    """Only the random generators restart; layer names go on counting."""
+    import keras
+
+    first = keras.layers.Dense(1).name
+    scales.set_seed(7)
+    assert keras.layers.Dense(1).name != first

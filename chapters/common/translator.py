@@ -151,7 +151,8 @@ class Translator:
 
     `load` imports those modules first (e.g. `chapters.ch02_encoder_decoder.model`,
     which registers `Seq2Seq` with Keras), so a fresh session needs no other
-    import. Like any Keras model with custom classes, load only files you trust.
+    import, and gives the model back uncompiled: translating needs no loss or
+    optimizer. Like any Keras model with custom classes, load only files you trust.
     """
 
     def __init__(
@@ -255,7 +256,11 @@ class Translator:
             for module in settings["modules"]:
                 importlib.import_module(module)
             with tempfile.TemporaryDirectory() as folder:
-                model = keras.saving.load_model(archive.extract(MODEL_FILE, folder))
+                # Translating needs no loss or optimizer; compile the model again
+                # to train it further.
+                model = keras.saving.load_model(
+                    archive.extract(MODEL_FILE, folder), compile=False
+                )
         return cls(
             model,
             keras.saving.deserialize_keras_object(settings["source_tokenizer"]),
