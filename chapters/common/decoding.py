@@ -19,6 +19,10 @@ Attention weights: when a model's decoding `state` is a dict holding
 `ATTENTION_WEIGHTS` (`"attention_weights"`, shape `(B, ..., S)`), every
 `decode_step` leaves there the weights it used for the token it scores, and both
 searches collect them, aligned with the tokens they return.
+
+Tracing: `beam_search(..., trace=True)` also returns what the search kept at every
+step (and the best candidates it dropped), so that the tree it grew can be drawn
+(`chapters.ch02_encoder_decoder.drawings.draw_beam_tree`).
 """
 
 import functools
@@ -110,12 +114,25 @@ def greedy_search(model, source_ids, max_length, length_penalty=0.0):
     return output
 
 
+# What `beam_search(..., trace=True)` records at every step, each `(B, K)`.
+TRACE_FIELDS = {
+    "tokens": tf.int32,
+    "parents": tf.int32,
+    "scores": tf.float32,
+    "pruned_tokens": tf.int32,
+    "pruned_parents": tf.int32,
+    "pruned_scores": tf.float32,
+}
+
+
 def _reorder_beams(values, parents):
     """`values[b, parents[b, k]]`: reorders `(B, K, ...)` along the beam axis."""
     return tf.gather(values, parents, batch_dims=1)
 
 
-def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
+def beam_search(
+    model, source_ids, max_length, beam_width, length_penalty=0.6, trace=False
+):
     """Keeps the `beam_width` best partial translations of every sentence.
 
     Steps, at every position:
@@ -133,6 +150,7 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
         beam_width: hypotheses kept per sentence, `K`.
         length_penalty: `alpha` in `score / length ** alpha`, used to rank the final
             hypotheses; 0 ranks by total log-probability.
+        trace: also return, under `"trace"`, what every step kept and dropped.
 
     Returns:
         The dict of `greedy_search` with a beam axis after the batch axis, every
@@ -141,6 +159,17 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
         `"finished"` and `"normalized_scores"` `(B, K)`; with attention weights,
         `"attention_weights"` `(B, K, L, ..., S)`, each hypothesis' own, reordered
         with it whenever hypotheses swap places.
+
+        With `trace=True`, also `"trace"`, a dict of `(B, L, K)` tensors in the beam
+        slots of each step, as the search left them (best score first, before the
+        final ranking): `"tokens"` the token each kept hypothesis added (`[PAD]`
+        when it had already finished), `"parents"` the slot, one step earlier, of
+        the hypothesis it extends (0, the `[START]`, at step 0), `"scores"` its
+        total log-probability; `"pruned_tokens"`, `"pruned_parents"` and
+        `"pruned_scores"` the same for the `K` best candidates that did not make the
+        beam (score `-inf` when there were fewer). `"final_slots"` `(B, K)`: the
+        last step's slot of each returned hypothesis, so that following
+        `"parents"` back from it spells its tokens.
     """
     memory, state = model.encode(source_ids)
     batch = tf.shape(source_ids)[0]
@@ -177,6 +206,11 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
     else:
         attention_history = tf.zeros([0])
     batch_offsets = tf.range(batch)[:, tf.newaxis] * beam_width  # (B, 1)
+    # One (B, K) entry per step and trace field; left empty unless `trace`.
+    trace_history = {
+        name: tf.TensorArray(dtype, size=0, dynamic_size=True)
+        for name, dtype in TRACE_FIELDS.items()
+    }
     for _ in tf.range(max_length):
         tf.autograph.experimental.set_loop_options(shape_invariants=invariants)
         # 1. One decoder step for every hypothesis.
@@ -196,6 +230,25 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
         )  # (B, K)
         parents = indices // vocabulary_size  # (B, K)
         new_tokens = indices % vocabulary_size  # (B, K)
+        if trace:
+            # Ties go to the lower index in both top_k calls, so the first K of
+            # these are the kept ones and the rest the best of the dropped.
+            best_scores, best_indices = tf.math.top_k(
+                tf.reshape(candidates, [batch, -1]), k=2 * beam_width
+            )  # (B, 2K)
+            pruned = best_indices[:, beam_width:]  # (B, K)
+            step_trace = {
+                "tokens": new_tokens,
+                "parents": parents,
+                "scores": scores,
+                "pruned_tokens": pruned % vocabulary_size,
+                "pruned_parents": pruned // vocabulary_size,
+                "pruned_scores": best_scores[:, beam_width:],
+            }
+            trace_history = {
+                name: history.write(history.size(), step_trace[name])
+                for name, history in trace_history.items()
+            }
         new_log_probs = tf.gather(
             tf.reshape(log_probs, [batch, -1]), indices, batch_dims=1
         )  # (B, K)
@@ -245,7 +298,14 @@ def beam_search(model, source_ids, max_length, beam_width, length_penalty=0.6):
     }
     if collects_attention:
         output[ATTENTION_WEIGHTS] = attention_history
-    return {key: _reorder_beams(value, order) for key, value in output.items()}
+    output = {key: _reorder_beams(value, order) for key, value in output.items()}
+    if trace:
+        output["trace"] = {
+            name: tf.transpose(history.stack(), [1, 0, 2])  # (L, B, K) -> (B, L, K)
+            for name, history in trace_history.items()
+        }
+        output["trace"]["final_slots"] = order
+    return output
 
 
 def compile_search(search, model, **options):
