@@ -14,7 +14,7 @@
 # %% [markdown]
 # # Chapter 1 solutions: sequence tasks, RNN steps, embeddings
 #
-# Worked solutions of the chapter 1 exercises (lessons 01a–01d), each followed
+# Worked solutions of the chapter 1 exercises (lessons 01a–01e), each followed
 # by its check. Try the exercise in its lesson first.
 
 # %%
@@ -179,3 +179,46 @@ def cosine_similarity(embeddings, vector):
 
 
 exercises.check_cosine_similarity(cosine_similarity)
+
+# %% [markdown]
+# ## Lesson 01d: solve an analogy by embedding arithmetic
+#
+# `a : b :: c : ?` (man : woman :: king : ?): normalize every row to unit
+# length (into a new array, so the caller's embeddings stay as they were), add
+# `b − a + c`, and rank the words by their dot product with that target, which
+# ranks them by cosine since every row now has length 1. The three question
+# words are left out, and `np.argmax` gives a tie to the word that comes first.
+
+
+# %%
+def solve_analogy(embeddings, tokens, a, b, c):
+    embeddings = np.asarray(embeddings, dtype="float64")
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)  # (V, E)
+    question = [tokens.index(word) for word in (a, b, c)]
+    target = unit[question[1]] - unit[question[0]] + unit[question[2]]  # (E,)
+    scores = unit @ target  # (V,)
+    scores[question] = -np.inf
+    return tokens[int(np.argmax(scores))]
+
+
+exercises.check_solve_analogy(solve_analogy)
+
+# %% [markdown]
+# ## Lesson 01e: B/M/E/S tags of a segmented sentence
+#
+# Each word gives as many tags as it has characters: a word of one character
+# is S; a word of n ≥ 2 characters is B, then n − 2 times M, then E.
+
+
+# %%
+def bmes_tags(words):
+    tags = []
+    for word in words:
+        if len(word) == 1:
+            tags.append("S")
+        else:
+            tags += ["B"] + ["M"] * (len(word) - 2) + ["E"]
+    return tags
+
+
+exercises.check_segmentation_tags(bmes_tags)

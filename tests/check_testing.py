@@ -1,7 +1,10 @@
 """Testing exercise checks: a check must accept the worked solution and reject
 every plausible wrong answer (used by the tests of every chapter's exercises)."""
 
+import copy
 from collections.abc import Callable
+
+import numpy as np
 
 
 def assert_check_behaviour(
@@ -61,3 +64,36 @@ def assert_check_behaviour(
                 f"check {result.name!r} rejected the wrong variant {description!r} "
                 f"but its message lacks {hint!r}: {result.message}"
             )
+
+
+def mutating(function: Callable, position: int) -> Callable:
+    """`function`, but it also edits its argument number `position` in place.
+
+    The learner's mistake this stands for: an in-place `x -= ...`, `x.sort()` or
+    item assignment on an input. The result is copied first, so that the edit
+    cannot reach it through a shared view: only the input changes.
+
+    Args:
+        function: A worked solution.
+        position: Which positional argument to edit: a NumPy array (numbers go
+            up by one, booleans flip) or a list (its first item is repeated at
+            its end).
+    """
+
+    def edits_its_input(*arguments):
+        result = copy.deepcopy(function(*arguments))
+        target = arguments[position]
+        if isinstance(target, np.ndarray) and target.dtype == bool:
+            target[...] = ~target
+        elif isinstance(target, np.ndarray):
+            target += 1
+        elif isinstance(target, list):
+            target.append(target[0])
+        else:
+            raise TypeError(
+                "mutating edits a NumPy array or a list. Received argument "
+                f"{position} of type {type(target).__name__}"
+            )
+        return result
+
+    return edits_its_input

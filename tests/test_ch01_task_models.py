@@ -155,3 +155,36 @@ def test_keras_save_and_load_gives_identical_outputs(task_shape, tmp_path):
     model.save(path)
     restored = keras.saving.load_model(path)
     np.testing.assert_array_equal(_numpy(restored(inputs)), _numpy(model(inputs)))
+
+
+def test_fit_until_converged_stops_and_keeps_the_best_epoch(capsys):
+    from chapters.ch01_sequence_tasks import fit_until_converged
+
+    keras.utils.set_random_seed(0)
+    inputs = np.eye(4, dtype="float32")
+    targets = np.arange(4)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4)])
+    # Learning rate 0 never improves: patience 1 stops after the second epoch,
+    # and the first epoch's weights are kept.
+    model.compile(
+        keras.optimizers.SGD(0.0),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    weights = [w.copy() for w in model.get_weights()]
+    history, seconds = fit_until_converged(
+        model,
+        inputs,
+        targets,
+        monitor="val_accuracy",
+        max_epochs=10,
+        validation_data=(inputs, targets),
+    )
+    assert len(history.epoch) == 2 and seconds >= 0
+    for kept, original in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(kept, original)
+    assert "ran 2 of at most 10 epochs" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="monitor must be a metric"):
+        fit_until_converged(model, inputs, targets, monitor="val_bleu", max_epochs=1)
+    with pytest.raises(TypeError, match="max_epochs"):
+        fit_until_converged(model, inputs, targets, monitor="accuracy", max_epochs=True)

@@ -1,5 +1,11 @@
 """Chapter 1: sequence tasks (1→N, N→1, N→N, N→M), RNN steps, embeddings."""
 
+from chapters.ch01_sequence_tasks.analogies import (
+    AnalogyScore,
+    analogy_accuracy,
+    solve_analogies,
+    solve_analogy,
+)
 from chapters.ch01_sequence_tasks.number_words import (
     LARGEST_NUMBER,
     NUMBER_FEATURES,
@@ -9,11 +15,25 @@ from chapters.ch01_sequence_tasks.number_words import (
     number_words,
     split_numbers,
 )
+from chapters.ch01_sequence_tasks.people_sentences import (
+    PEOPLE,
+    RELATIONS,
+    Analogy,
+    Person,
+    analogy_set,
+    people_sentences,
+    person_sentence,
+)
 from chapters.ch01_sequence_tasks.rnn_steps import (
     gru_step,
     rnn_outputs,
     run_steps,
     simple_rnn_step,
+)
+from chapters.ch01_sequence_tasks.skipgram import (
+    build_skipgram,
+    skipgram_examples,
+    train_skipgram,
 )
 from chapters.ch01_sequence_tasks.task_data import (
     SEGMENTATION_TAGS,
@@ -38,24 +58,34 @@ from chapters.ch01_sequence_tasks.task_models import (
     build_many_to_one,
     build_one_to_many,
     build_task_model,
+    fit_until_converged,
     greedy_translate,
 )
 
 __all__ = [
+    "Analogy",
+    "AnalogyScore",
     "ENCODER_DECODER",
     "LARGEST_NUMBER",
     "MANY_TO_MANY",
     "MANY_TO_ONE",
     "NUMBER_FEATURES",
     "ONE_TO_MANY",
+    "PEOPLE",
+    "Person",
     "QuestionData",
+    "RELATIONS",
     "SEGMENTATION_TAGS",
     "TASK_SHAPES",
+    "analogy_accuracy",
+    "analogy_set",
     "build_encoder_decoder",
     "build_many_to_many",
     "build_many_to_one",
     "build_one_to_many",
+    "build_skipgram",
     "build_task_model",
+    "fit_until_converged",
     "chinese_number_words",
     "english_number_words",
     "greedy_translate",
@@ -65,13 +95,19 @@ __all__ = [
     "number_features",
     "number_words",
     "pad_ids",
+    "people_sentences",
+    "person_sentence",
     "question_data",
     "question_examples",
     "rnn_outputs",
     "run_steps",
     "segmentation_tags",
     "simple_rnn_step",
+    "skipgram_examples",
+    "solve_analogies",
+    "solve_analogy",
     "split_numbers",
+    "train_skipgram",
     "without_punctuation",
     "words_from_tags",
 ]

@@ -15,6 +15,8 @@ Every model returns logits (no softmax), to be trained with a loss
 layers skip padded steps and the loss ignores padded outputs.
 """
 
+import time
+
 import keras
 import numpy as np
 
@@ -198,3 +200,52 @@ def greedy_translate(model, source_ids, max_length: int) -> np.ndarray:
             break
         decoder_ids = np.concatenate([decoder_ids, next_ids[:, None]], axis=1)
     return generated
+
+
+def fit_until_converged(
+    model, inputs, targets=None, *, monitor, max_epochs, patience=1, **fit_arguments
+):
+    """Fits `model` until `monitor` (a metric to maximize) stops improving.
+
+    The epochs are an upper bound: `keras.callbacks.EarlyStopping` ends training
+    `patience` epochs after the best value of `monitor`, and the model keeps that
+    epoch's weights. Prints how many epochs ran and which one was kept.
+
+    Args:
+        model: a compiled Keras model.
+        inputs, targets: what `model.fit` takes (targets may be `None` for a
+            dataset).
+        monitor: the logged metric to watch, e.g. `"val_masked_accuracy"`.
+        max_epochs: the most epochs to run.
+        patience: epochs without improvement before stopping.
+        **fit_arguments: go on to `model.fit` (validation data, batch size).
+
+    Returns:
+        `(history, seconds)`: the Keras `History` and the training wall time.
+    """
+    max_epochs = positive_int(max_epochs, "max_epochs")
+    patience = positive_int(patience, "patience", minimum=0)
+    stop_early = keras.callbacks.EarlyStopping(
+        monitor=monitor, mode="max", patience=patience, restore_best_weights=True
+    )
+    started = time.perf_counter()
+    history = model.fit(
+        inputs,
+        targets,
+        epochs=max_epochs,
+        callbacks=[stop_early],
+        verbose=2,
+        **fit_arguments,
+    )
+    seconds = time.perf_counter() - started
+    if monitor not in history.history:
+        raise ValueError(
+            f"monitor must be a metric the model logs: {sorted(history.history)}. "
+            f"Received: monitor={monitor!r}"
+        )
+    best = history.history[monitor][stop_early.best_epoch]
+    print(
+        f"ran {len(history.epoch)} of at most {max_epochs} epochs in {seconds:.0f} s; "
+        f"kept epoch {stop_early.best_epoch + 1} ({monitor} {best:.4f})"
+    )
+    return history, seconds

@@ -16,6 +16,9 @@ def check_softmax(softmax):
 check_softmax(my_softmax)   # prints "✅ softmax over the last axis: passed"
 ```
 
+A check hands the candidate its inputs through `call_with_copies`, which
+also fails a candidate that edits an input in place.
+
 The printed line is the whole answer: a pass, a hint, or "not attempted yet"
 when the stub still raises `NotImplementedError`. A check never raises, so "Run
 all" on a lesson with unsolved exercises still reaches the end. The tests use
@@ -23,6 +26,7 @@ all" on a lesson with unsolved exercises still reaches the end. The tests use
 accepts the worked solution and rejects plausible wrong answers.
 """
 
+import copy
 import dataclasses
 import functools
 from collections.abc import Callable
@@ -225,6 +229,24 @@ def _to_numpy(value) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(value))
 
 
+def _plain(value):
+    """`value` as a learner would write it: `3`, not `np.int64(3)`.
+
+    NumPy scalars and 0-d arrays become Python numbers (or bools, or strings),
+    also inside lists and tuples, so that a hint's `repr` reads like Python.
+    """
+    if isinstance(value, np.ndarray | np.generic) and np.ndim(value) == 0:
+        return value.item()
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(item) for item in value)
+    return value
+
+
+def _at(index: tuple) -> str:
+    # A scalar has no position worth naming: "at index ()" reads like a bug.
+    return f" at index {index}" if index else ""
+
+
 def expect_close(actual, expected, what: str, atol=1e-5, rtol=1e-5) -> None:
     """Raise `Hint` unless `actual` matches `expected` within the tolerance.
 
@@ -249,9 +271,10 @@ def expect_close(actual, expected, what: str, atol=1e-5, rtol=1e-5) -> None:
     unexpected_nan = np.isnan(actual_array) & ~np.isnan(expected_array)
     if unexpected_nan.any():
         index = tuple(int(i) for i in np.argwhere(unexpected_nan)[0])
+        where = f" (first{_at(index)})" if index else ""
         raise Hint(
-            f"{what} contains NaN (first at index {index}). Look for a division by "
-            "zero or the log or exp of an extreme value."
+            f"{what} contains NaN{where}. Look for a division by zero or the log "
+            "or exp of an extreme value."
         )
     if np.allclose(actual_array, expected_array, atol=atol, rtol=rtol, equal_nan=True):
         return
@@ -259,10 +282,16 @@ def expect_close(actual, expected, what: str, atol=1e-5, rtol=1e-5) -> None:
     difference = np.where(np.isnan(difference), 0.0, difference)
     index = np.unravel_index(np.argmax(difference), difference.shape)
     index = tuple(int(i) for i in index)
+    tolerance = f"atol={atol:g}, rtol={rtol:g}"
+    if not index:
+        raise Hint(
+            f"{what} is {actual_array.item():.6g}, expected "
+            f"{expected_array.item():.6g} ({tolerance})."
+        )
     raise Hint(
         f"{what} is not close to the expected values: max abs difference "
-        f"{difference[index]:.3g} at index {index} (got {actual_array[index]:.6g}, "
-        f"expected {expected_array[index]:.6g}; atol={atol:g}, rtol={rtol:g})."
+        f"{difference[index]:.3g}{_at(index)} (got {actual_array[index]:.6g}, "
+        f"expected {expected_array[index]:.6g}; {tolerance})."
     )
 
 
@@ -279,7 +308,7 @@ def expect_equal(actual, expected, what: str) -> None:
     """
     if not (hasattr(actual, "shape") or hasattr(expected, "shape")):
         if actual != expected:
-            raise Hint(f"{what} is {actual!r}, expected {expected!r}.")
+            raise Hint(f"{what} is {_plain(actual)!r}, expected {_plain(expected)!r}.")
         return
     actual_array = _to_numpy(actual)
     expected_array = _to_numpy(expected)
@@ -287,9 +316,76 @@ def expect_equal(actual, expected, what: str) -> None:
     wrong = actual_array != expected_array
     if not wrong.any():
         return
+    if wrong.ndim == 0:
+        raise Hint(
+            f"{what} is {_plain(actual_array)!r}, expected {_plain(expected_array)!r}."
+        )
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
     raise Hint(
         f"{what} differs from the expected values at {int(wrong.sum())} of "
-        f"{wrong.size} positions; first at index {index}: got "
-        f"{actual_array[index]!r}, expected {expected_array[index]!r}."
+        f"{wrong.size} positions; first{_at(index)}: got "
+        f"{_plain(actual_array[index])!r}, expected {_plain(expected_array[index])!r}."
     )
+
+
+# What `call_with_copies` copies and compares; anything else (a model, a
+# function) is passed as it is.
+_DATA = (np.ndarray, list, tuple)
+
+
+def call_with_copies(function: Callable, *arguments, names: tuple[str, ...]):
+    """Call `function(*arguments)` on copies, and raise `Hint` if it changed them.
+
+    A learner's function that edits its input in place (`scores += ...`,
+    `lengths.sort()`, `ids[ids > 0] = 1`) may pass a check and still break the
+    lesson, whose next cell reuses that input. The function gets deep copies;
+    afterwards each copy must still equal its original.
+
+    Args:
+        function: The learner's function.
+        *arguments: Its positional arguments; NumPy arrays, lists and tuples
+            are copied and compared, anything else is passed as it is.
+        names: The name of each argument, as the hint quotes it.
+
+    Returns:
+        What `function` returned.
+    """
+    if len(names) != len(arguments):
+        raise ValueError(
+            f"names must name every argument. Received {len(arguments)} arguments "
+            f"and names={names!r}"
+        )
+    copies = [
+        copy.deepcopy(argument) if isinstance(argument, _DATA) else argument
+        for argument in arguments
+    ]
+    result = function(*copies)
+    for name, original, after in zip(names, arguments, copies, strict=True):
+        if isinstance(original, _DATA) and not _same(original, after):
+            raise Hint(
+                f"your function changed its argument `{name}` in place (an "
+                "in-place `+=`, `-=`, `/=`, `.sort()`, `.append()` or item "
+                "assignment), and the caller still needs it. Work on a copy "
+                "(`np.array(x)` copies an array, `list(x)` a list), or write "
+                "`x = x - ...` instead of `x -= ...`."
+            )
+    return result
+
+
+def _same(original, after) -> bool:
+    if isinstance(original, np.ndarray):
+        return (
+            isinstance(after, np.ndarray)
+            and original.shape == after.shape
+            and original.dtype == after.dtype
+            and bool(
+                np.array_equal(original, after, equal_nan=original.dtype.kind in "fc")
+            )
+        )
+    if isinstance(original, list | tuple):
+        return (
+            type(after) is type(original)
+            and len(after) == len(original)
+            and all(_same(a, b) for a, b in zip(original, after, strict=True))
+        )
+    return bool(original == after)

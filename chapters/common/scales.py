@@ -41,7 +41,8 @@ class Scale:
     task_shape_examples: int
     task_shape_hidden_units: int
     task_shape_epochs: int
-    # Chapter 1 number-to-words model (1→N): passes over its 800 training numbers.
+    # Chapter 1 number-to-words model (1→N): the most passes over its 700 training
+    # numbers (early stopping usually ends training sooner).
     number_words_epochs: int
     # Chapter 2 encoder-decoder on Tatoeba: passes over the data (its CPU budget).
     seq2seq_epochs: int
