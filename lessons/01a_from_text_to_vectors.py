@@ -325,8 +325,9 @@ print(
 # returns the list of tokens, the four reserved tokens first (in the order of
 # `chapters.common.vocabulary.RESERVED_TOKENS`), then every token seen at least
 # `min_count` times, most frequent first, ties in alphabetical order (so the ids
-# do not depend on the order of the data). It must match
-# `Vocabulary.build(...).tokens`.
+# do not depend on the order of the data). Count every occurrence: a token
+# repeated within one sentence counts each time. It must match
+# `Vocabulary.build(...).tokens`, and leave the sentences it is given unchanged.
 
 
 # %%
@@ -338,8 +339,9 @@ exercises.check_build_vocabulary(build_vocabulary)
 
 # %% [markdown]
 # **Exercise 2.** Write `padding_mask(ids)`: a boolean NumPy array of the
-# shape of `ids`, True where a real token is (anything but `PAD_ID`, which is
-# 0). This is what `Embedding(mask_zero=True)` computes for you.
+# shape of `ids` (a NumPy array or a nested list), True where a real token is
+# (anything but `PAD_ID`, which is 0; `[UNK]` is a real token). This is what
+# `Embedding(mask_zero=True)` computes for you.
 
 
 # %%

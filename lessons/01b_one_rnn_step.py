@@ -333,7 +333,9 @@ plt.show()
 # ## Exercises
 #
 # **Exercise 1.** Write `rnn_step(inputs, state, kernel, recurrent_kernel,
-# bias)`: one SimpleRNN step in NumPy, `(B, F)` and `(B, H)` in, `(B, H)` out.
+# bias)`: one SimpleRNN step in NumPy, `(B, F)` and `(B, H)` in, `(B, H)` out,
+# leaving `state` as it was (the caller still needs it). The check also feeds it
+# inputs large enough to saturate the tanh.
 
 
 # %%
@@ -347,7 +349,8 @@ exercises.check_rnn_step(rnn_step)
 # **Exercise 2.** Write `last_real_output(sequences, mask)`: from the
 # `(B, S, H)` outputs of a layer with `return_sequences=True` and the
 # `(B, S)` mask (True at real steps, padding at the end), return the `(B, H)`
-# outputs at each row's last real step.
+# outputs at each row's last real step. Rows have different lengths, in no
+# particular order.
 
 
 # %%

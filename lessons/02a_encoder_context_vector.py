@@ -243,18 +243,36 @@ print(
 #
 # ## Exercises
 #
-# **Exercise 1: the final state of a padded sentence.** Given the outputs of an
-# RNN that ran *without* masking `(B, S, H)` and the padding mask `(B, S)`, return
-# the output at each sentence's last real token `(B, H)`: the state a masked RNN
-# would have returned.
+# **Exercise 1: one GRU step from its weights.** The unrolled view above called
+# `encoder.rnn.cell`; write that cell yourself. `gru_step(inputs, state, kernel,
+# recurrent_kernel, bias)` takes `x_t` `(B, F)`, `h_{t-1}` `(B, H)` and the
+# weights of a `keras.layers.GRU` as `layer.get_weights()` returns them, and
+# returns `h_t` `(B, H)`, in NumPy:
+#
+# - `kernel` `(F, 3H)` holds `W_z`, `W_r`, `W_h` side by side, in that order;
+#   `recurrent_kernel` `(H, 3H)` holds `U_z`, `U_r`, `U_h`;
+# - `bias` `(2, 3H)`: row 0 is added to the input products, row 1 to the
+#   recurrent products;
+# - Keras' default `reset_after=True` puts the reset gate *after* the recurrent
+#   product: `h~ = tanh(x W_h + b_h + r * (h U_h + b'_h))`;
+# - the update gate keeps the old state: `h_t = z * h_{t-1} + (1 - z) * h~`.
+#
+# The check compares your step with `keras.layers.GRU` on a batch of three.
 
 
 # %%
-def last_real_state(outputs, mask):
+def gru_step(inputs, state, kernel, recurrent_kernel, bias):
     raise NotImplementedError  # your code here
 
 
-exercises.check_last_real_state(last_real_state)
+exercises.check_gru_step(gru_step)
+
+# %% [markdown]
+# Once it passes, unroll the encoder with it: start from
+# `state = np.zeros((1, scale.hidden_units))` and, for every step of `sentence`,
+# `state = gru_step(np.asarray(embedded[:, step]), state,
+# *encoder.rnn.get_weights())`. The last state is the sentence's context vector,
+# `encoder(sentence)["context"]`, to about 1e-6.
 
 # %%
 seconds = time.perf_counter() - lesson_started

@@ -59,7 +59,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from chapters.ch02_encoder_decoder import Decoder, exercises, experiments
+from chapters.ch02_encoder_decoder import Decoder, drawings, exercises, experiments
 from chapters.common import evaluation, metrics, plots, training, translation_data
 from chapters.common.pipeline import teacher_forcing_shift
 from chapters.common.scales import current_scale, set_seed
@@ -134,6 +134,19 @@ print("decoder target:", toy.target_tokenizer.ids_to_tokens(decoder_targets))
 # Joining `c` to every input means the summary of the source is never more than one
 # step away, however long the output; with `concat_context=False` it only sets
 # `s_0` (Sutskever et al., 2014), and must survive in the state.
+#
+# Here is the whole model unrolled over one (short) toy pair, as training sees it:
+# the encoder reads the Chinese characters, its last state is `c`; every decoder
+# step reads the true previous word joined to `c`, and is scored on the next word.
+
+# %%
+source, target = min(toy.splits["train"], key=lambda pair: len(pair[0] + pair[1]))
+drawings.draw_unrolled_seq2seq(
+    toy.source_tokenizer.tokenize(source),
+    toy.target_tokenizer.tokenize(target),
+    title=f"{source}  →  {target}",
+)
+plt.show()
 
 # %%
 set_seed(0)
@@ -246,7 +259,9 @@ print(f"greedy BLEU on {len(toy.splits['test'])} toy test sentences: {scores.ble
 #
 # **Exercise 1: the teacher-forcing shift.** From a batch of target ids `(B, T)`
 # without `[START]`/`[END]`, right-padded with `[PAD]` (0), return the decoder
-# inputs (`[START]` + ids) and targets (ids + `[END]`), both `(B, T + 1)`.
+# inputs (`[START]` + ids) and targets (ids + `[END]`), both `(B, T + 1)` integer
+# arrays, without changing `target_ids`. `[END]` goes right after each sentence's
+# last real token (`[UNK]`, id 1, is a real token).
 
 
 # %%
@@ -271,8 +286,11 @@ exercises.check_concatenate_context(concatenate_context)
 
 # %% [markdown]
 # **Exercise 3: the masked loss.** Given target ids `(B, T)` and logits
-# `(B, T, V)`, return the mean cross-entropy over non-`[PAD]` positions (compute a
-# stable log-softmax yourself).
+# `(B, T, V)`, return one number: the mean cross-entropy over the non-`[PAD]`
+# positions of the whole batch, every real token weighing the same. Compute a
+# stable log-softmax yourself: the check also passes logits near 1000, where
+# `exp` overflows unless each row's max is subtracted first (into a new array: the
+# caller's logits must not change).
 
 
 # %%

@@ -58,7 +58,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from chapters.ch02_encoder_decoder import exercises, experiments
+from chapters.ch02_encoder_decoder import drawings, exercises, experiments
 from chapters.common import evaluation, metrics, plots, training, translation_data
 from chapters.common.decoding import beam_search, compile_search, greedy_search
 from chapters.common.scales import current_scale, set_seed
@@ -197,7 +197,10 @@ print(
 # outputs (every word lowers them), so finished hypotheses are ranked by
 # `log p(y) / |y|^α` (α = `length_penalty`, 0.6 by default).
 #
-# Here are all `K` hypotheses for one sentence:
+# Here are all `K` hypotheses for one sentence, then the tree the search grew
+# (`trace=True` records what every step kept): a column per step, a box per kept
+# hypothesis with the word it added and its total log-probability, the red path
+# to the best one (`show_pruned=True` also draws the candidates each step dropped).
 
 # %%
 sentence_ids = translator.source_ids(["他是我的朋友。"])
@@ -210,6 +213,14 @@ for rank in range(scale.beam_width):
         f"{float(beams['scores'][0, rank]):6.2f}  normalized = "
         f"{float(beams['normalized_scores'][0, rank]):6.2f}"
     )
+
+# %%
+traced = beam_search(model, sentence_ids, 50, beam_width=scale.beam_width, trace=True)
+np.testing.assert_array_equal(traced["tokens"], beams["tokens"])  # Only recorded.
+drawings.draw_beam_tree(
+    traced, data.target_tokenizer, title="beam search: 他是我的朋友。"
+)
+plt.show()
 
 # %% [markdown]
 # Beam width 1 is greedy decoding. With more beams the model's own score of its
@@ -304,8 +315,10 @@ for translation, reference in shown:
 # ## Exercises
 #
 # **Exercise 1: one greedy step.** Given logits `(B, V)` and a boolean `finished`
-# `(B,)`, return the chosen tokens `(B,)` and their log-probabilities `(B,)`;
-# finished sentences get `[PAD]` (0) and log-probability 0.
+# `(B,)`, return the chosen tokens `(B,)`, integer ids (a tie goes to the lowest
+# id, as `np.argmax` gives it), and their log-probabilities `(B,)`, from a stable
+# log-softmax (the check's logits reach 1000). A finished sentence gets `[PAD]`
+# (0) and log-probability 0, whatever its arg-max.
 
 
 # %%
@@ -316,9 +329,40 @@ def greedy_step(logits, finished):
 exercises.check_greedy_step(greedy_step)
 
 # %% [markdown]
-# **Exercise 2: beam search's top-k bookkeeping.** Given beam scores `(B, K)` and
+# **Exercise 2: the greedy decoding loop.** Write `greedy_decode(model,
+# source_ids, max_length)` for any model that follows the translation model
+# protocol (see "Inference: greedy decoding" above):
+#
+# 1. `memory, state = model.encode(source_ids)`, once;
+# 2. feed `[START]` to every sentence, then each step's chosen tokens:
+#    `logits, state = model.decode_step(tokens, state, memory)`, tokens `(B,)`,
+#    always with the state the last call returned;
+# 3. choose with your `greedy_step`: a sentence that has written `[END]` gets
+#    `[PAD]` from then on;
+# 4. stop as soon as every sentence has written `[END]`, or after `max_length`
+#    tokens.
+#
+# Return the tokens `(B, L)`, one row per sentence, integer ids, `[END]` included.
+# The check runs your loop on a small model made by hand that copies its source;
+# once it passes, `greedy_decode(model, translator.source_ids(["我爱你。"]), 50)`
+# gives the tokens `greedy_search` gives.
+
+
+# %%
+def greedy_decode(model, source_ids, max_length):
+    raise NotImplementedError  # your code here
+
+
+exercises.check_greedy_decode(greedy_decode)
+
+# %% [markdown]
+# **Exercise 3: beam search's top-k bookkeeping.** Given beam scores `(B, K)` and
 # next-token log-probabilities `(B, K, V)`, return the `K` best extended scores
-# `(B, K)` (best first), their parent beams and their tokens.
+# `(B, K)`, best first, with their parent beams and their tokens (integer arrays).
+# A candidate's score is its parent's score plus the token's log-probability; the
+# best `K` may all extend the same parent. Ties go to the lower flat index
+# `parent * V + token`, as `tf.math.top_k` and a stable `np.argsort` of the
+# negated scores give them.
 
 
 # %%
@@ -329,7 +373,7 @@ def beam_step(scores, log_probs, beam_width):
 exercises.check_beam_step(beam_step)
 
 # %% [markdown]
-# **Exercise 3: sentence BLEU by hand.** Given hypothesis and reference token
+# **Exercise 4: sentence BLEU by hand.** Given hypothesis and reference token
 # lists, return `100 · BP · exp(mean_n log p_n)` for n = 1..4, with clipped n-gram
 # precisions `p_n` and brevity penalty `BP = min(1, exp(1 - r / c))`, unsmoothed:
 # when some `p_n` is 0, `log p_n` is undefined and BLEU is 0. The check compares

@@ -53,9 +53,11 @@ from chapters.common.vocabulary import PAD_ID, RESERVED_TOKENS
 # %% [markdown]
 # ## Lesson 01a: build a vocabulary with reserved tokens
 #
-# Count the tokens, keep those seen at least `min_count` times, order them by
-# count (ties alphabetically, so the ids never depend on the order of the
-# data), and put the reserved tokens first so that `[PAD]` gets id 0.
+# Count every occurrence of every token (a repeat within one sentence counts
+# again), keep those seen at least `min_count` times, order them by count
+# (ties alphabetically, so the ids never depend on the order of the data), and
+# put the reserved tokens first so that `[PAD]` gets id 0. The counter reads the
+# sentences without changing them.
 
 
 # %%
@@ -79,7 +81,8 @@ exercises.check_build_vocabulary(build_vocabulary)
 # ## Lesson 01a: a padding mask
 #
 # Padding is id 0, and only padding: `[UNK]` (id 1) is a real word we do not
-# know, and the model must still read it.
+# know, and the model must still read it. `np.asarray` lets the same code read a
+# nested list.
 
 
 # %%
@@ -108,7 +111,8 @@ exercises.check_rnn_step(rnn_step)
 #
 # With `return_sequences=True` and padding at the end, `sequences[:, -1]` is
 # the output at a padded step. The last real step of row b is at index
-# `length_b - 1`, where `length_b` counts the True entries of its mask.
+# `length_b - 1`, where `length_b` counts the True entries of its mask; each
+# row gets its own index, whatever the order of the lengths.
 
 
 # %%
@@ -167,7 +171,8 @@ exercises.check_many_to_one_classifier(build_classifier)
 # ## Lesson 01d: cosine similarity
 #
 # `cos(e, v) = e·v / (|e| |v|)`: the angle between two vectors, blind to their
-# lengths.
+# lengths. Each row is divided by its own length (`axis=1`), into a new array:
+# the caller's embeddings stay as they were.
 
 
 # %%

@@ -6,6 +6,7 @@ import pytest
 from chapters.common.checks import (
     CheckResult,
     Hint,
+    call_with_copies,
     exercise_check,
     expect_close,
     expect_dtype,
@@ -203,3 +204,49 @@ def test_expect_equal_on_arrays_and_plain_values():
 def test_exercise_check_needs_a_name():
     with pytest.raises(ValueError, match="non-empty string"):
         exercise_check("")
+
+
+def test_hints_print_scalars_as_plain_numbers_without_an_index():
+    with pytest.raises(Hint) as raised:
+        expect_close(np.float64(0.5), 0.25, "the loss")
+    assert str(raised.value) == (
+        "the loss is 0.5, expected 0.25 (atol=1e-05, rtol=1e-05)."
+    )
+    with pytest.raises(Hint) as raised:
+        expect_equal(np.int64(3), 0, "the token")
+    assert str(raised.value) == "the token is 3, expected 0."
+    with pytest.raises(Hint) as raised:
+        expect_equal([np.int64(1), np.int64(2)], [1, 3], "buckets")
+    assert str(raised.value) == "buckets is [1, 2], expected [1, 3]."
+    with pytest.raises(Hint) as raised:
+        expect_equal(np.array([4, 2]), np.array([4, 3]), "tokens")
+    assert "got 2, expected 3" in str(raised.value)
+    with pytest.raises(Hint) as raised:
+        expect_close(np.float32("nan"), 1.0, "the score")
+    assert str(raised.value).startswith("the score contains NaN. ")
+
+
+def test_call_with_copies_returns_the_result_and_spots_edits_in_place():
+    def total(values, extra):
+        return values.sum() + extra
+
+    values = np.array([1.0, 2.0])
+    assert call_with_copies(total, values, 3, names=("values", "extra")) == 6.0
+
+    def sorts_in_place(lengths):
+        lengths.sort()
+        return lengths[0]
+
+    lengths = [3, 1, 2]
+    with pytest.raises(Hint, match="changed its argument `lengths` in place"):
+        call_with_copies(sorts_in_place, lengths, names=("lengths",))
+    assert lengths == [3, 1, 2]
+
+    def scales_in_place(scores):
+        scores *= 2
+        return scores
+
+    with pytest.raises(Hint, match="`scores` in place"):
+        call_with_copies(scales_in_place, np.array([1.0, np.nan]), names=("scores",))
+    with pytest.raises(ValueError, match="names must name every argument"):
+        call_with_copies(total, values, 3, names=("values",))
