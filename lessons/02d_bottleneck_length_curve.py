@@ -14,22 +14,33 @@
 # %% [markdown]
 # # Lesson 2d: the bottleneck, measured
 #
-# **Description:** the plain encoder–decoder has three weaknesses, the ones that
-# attention was invented to remove (Bahdanau et al., 2015, "Neural Machine
-# Translation by Jointly Learning to Align and Translate"):
-# (1) one fixed-size context vector cannot hold everything about a long sentence
-# (lossy compression); (2) every source word weighs the same for every output
-# word; (3) an RNN forgets early words as later ones overwrite its state. We
-# measure their joint effect: translation quality against source length, for two
-# sizes of the context vector.
+# **Description:** the encoder–decoder of lessons 2a–2c reads the whole source
+# into one context vector and gives the decoder that same vector at every output
+# step. Bahdanau et al. (2015, "Neural Machine Translation by Jointly Learning to
+# Align and Translate") trace its trouble with long sentences to that one vector.
+# Three weaknesses of the design are usually named: (1) one vector of fixed size
+# must hold everything about a sentence of any length (lossy compression); (2)
+# the decoder gets the same summary whichever word it is writing, so it cannot
+# weigh the source word it needs now above the others; (3) the encoder folds word
+# after word into the same state, so what it read first may be overwritten by
+# what came after. Cho et al. (2014, "On the Properties of Neural Machine
+# Translation: Encoder–Decoder Approaches") and Bahdanau et al. report that the
+# quality of such a model falls as sentences grow, steeply past about 20 words.
+# Here we measure, on toy sentences whose word-by-word translation is known:
+# quality against sentence length, and the accuracy of each translated word
+# against where its source word lies. Chapter 3 runs the same measurements on a
+# model with attention.
 #
 # **You will learn**
-# - how to measure quality per source-length bucket with corpus BLEU;
-# - that quality falls as sources grow, and that a bigger context vector only
-#   lifts the curve without flattening it (a bigger bottleneck is still one);
-# - how to regenerate the numbers with one command.
+# - how to measure BLEU per sentence-length bucket, with length counted in
+#   English words, the unit of the papers;
+# - how gold word alignments let us score every target word by the position of
+#   the source word it translates (teacher-forced next-word accuracy);
+# - what `hidden_units` changes in the model besides the context vector, and what
+#   that means for a comparison of two sizes;
+# - how to regenerate every number here with one command.
 #
-# **Time:** about 3 minutes on a busy 2-core CPU (`cpu` scale: two models, 7
+# **Time:** about 2 minutes on a busy 2-core CPU (`cpu` scale: two models, 7
 # epochs on 4,000 pairs); on a Colab GPU (`gpu` scale: 40,000 pairs, 20 epochs)
 # not measured yet.
 
@@ -60,9 +71,10 @@ if "google.colab" in sys.modules:
 import time
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from chapters.ch02_encoder_decoder import exercises, experiments
-from chapters.common import plots
+from chapters.common import alignment_curves, plots
 from chapters.common.scales import current_scale, set_seed
 
 lesson_started = time.perf_counter()
@@ -70,40 +82,91 @@ scale = current_scale()
 set_seed(42)
 print(
     f"scale {scale.name}: {scale.length_curve_train_pairs} training pairs, "
-    f"{scale.length_curve_epochs} epochs, context sizes "
+    f"{scale.length_curve_epochs} epochs, hidden_units "
     f"{scale.length_curve_hidden_units}"
 )
 
 # %% [markdown]
-# ## Data: sentences of controlled length
+# ## Data: sentences of controlled length, with their word alignments
 #
 # Real corpora have few long sentences. The toy grammar generates pairs of any
 # length we ask for, from the same lexicon and rules, so that only the length
-# changes. Here English sentences run from 3 to `length_curve_max_words` words;
-# the Chinese sources (one token per character) run a little longer.
+# changes: here English sentences of 3 to `length_curve_max_words` words
+# (punctuation marks count as words, as the English tokenizer splits them off).
+# The model reads the Chinese one character at a time, so the table of the data
+# counts characters; the experiments count each sentence's length in the words of
+# its English translation, the unit in which the papers state their 20 words.
+#
+# Every test pair is also a `ToyPair`, which knows which Chinese words each
+# English word translates: its gold alignment.
 
 # %%
 data = experiments.length_curve_data(scale)
+toy_pairs = experiments.length_curve_toy_pairs(scale, data)
 print(data.describe("train"))
 print(data.describe("test"))
-longest = max(data.splits["test"], key=lambda pair: len(pair[0]))
-print(longest[0], "\n ->", longest[1])
-
-# %% [markdown]
-# ## The experiment
-#
-# `experiments.length_curve_experiment` trains one encoder–decoder per context
-# size on the same data, translates the test split greedily, and computes corpus
-# BLEU in each source-length bucket. It hands the course's shared
-# `chapters.common.experiments.length_curve` one model factory per context size;
-# chapter 3 hands it an attention model too. The same function backs the command
-#
-#     COURSE_SCALE=cpu python -m chapters.ch02_encoder_decoder.experiments length-curve
-#
-# which prints the table below.
+english_words = np.array([len(pair.english_words) for pair in toy_pairs])
+characters = np.array([len(pair.chinese_characters()) for pair in toy_pairs])
+per_word = characters.sum() / english_words.sum()
+print(
+    f"test sentences: {english_words.min()}-{english_words.max()} English words; "
+    f"{per_word:.2f} Chinese characters per English word, so 20 English words "
+    f"are about {20 * per_word:.0f} characters"
+)
 
 # %%
-curve = experiments.length_curve_experiment(scale)
+example = next(pair for pair in toy_pairs if 7 <= len(pair.english_words) <= 9)
+print(example.chinese, "->", example.english)
+for english_index, english in enumerate(example.english_words):
+    chinese = [
+        example.chinese_words[i] for i, j in example.alignment if j == english_index
+    ]
+    print(f"  {english:>10s} <- {' '.join(chinese) or '(no Chinese word)'}")
+
+# %% [markdown]
+# ## What `hidden_units` changes
+#
+# The scale compares models of two `hidden_units`. In chapter 2's `Seq2Seq` that
+# one number sets the encoder's GRU, whose final state is the context vector, and
+# also the decoder: its GRU has the same width, the bridge
+# `s_0 = tanh(W_s c + b_s)` maps between them, and the context joins every
+# decoder input. Only the embeddings stay the same. Here is where the weights of
+# each model sit, before training:
+
+# %%
+for units in scale.length_curve_hidden_units:
+    untrained = experiments.build_seq2seq(data, scale.embedding_dim, units)
+    parts = experiments.parameter_breakdown(untrained)
+    print(
+        f"hidden_units {units}: "
+        + ", ".join(f"{part} {count:,}" for part, count in parts.items())
+        + f"; total {sum(parts.values()):,}"
+    )
+
+# %% [markdown]
+# So the two models differ in more than the size of the context vector: going
+# from 128 to 256 units triples the encoder's GRU and more than triples the
+# decoder's, which also gets a wider state of its own to remember what it has
+# written. A difference between their curves belongs to the whole model, not to
+# the context vector alone. (Holding the decoder fixed while the context grows
+# would need an encoder and a decoder of different widths, which chapter 2's
+# `Seq2Seq` does not offer.)
+#
+# ## Experiment 1: BLEU by sentence length
+#
+# `experiments.length_curve_experiment` trains one encoder–decoder per size on the
+# same data, translates the test split greedily, and computes corpus BLEU in each
+# bucket of English words. It hands the course's shared
+# `chapters.common.experiments.length_curve` one model factory per size; chapter 3
+# hands it an attention model too. The command
+#
+#     COURSE_SCALE=cpu python -m chapters.ch02_encoder_decoder.experiments \
+#         length-curve --by-position
+#
+# prints the tables of both experiments of this lesson.
+
+# %%
+curve = experiments.length_curve_experiment(scale, data=data)
 print(curve.table())
 for name in curve.bleu:
     print(
@@ -115,35 +178,139 @@ for name in curve.bleu:
 plots.plot_length_curve(
     curve.labels,
     curve.bleu,
-    xlabel=f"source length ({curve.source_unit})",
-    title="Encoder-decoder without attention: BLEU by source length",
+    xlabel=f"sentence length ({curve.source_unit})",
+    title="Encoder-decoder without attention: BLEU by sentence length",
 )
 plt.show()
 
 # %% [markdown]
-# ## Reading the curve
+# ### Reading the curve
 #
-# - The bigger model translates short sentences best and loses quality steadily as
-#   the source grows: every word must squeeze through the same fixed-size vector,
-#   and the RNN state written early is overwritten by later words.
-# - The bigger context vector is better in every bucket, but its advantage is
-#   largest on short sentences and shrinks on long ones: more room lifts the curve
-#   without flattening it, because the decoder still gets one summary of the whole
-#   source, the same at every step (weakness 2).
-# - Chapter 3 keeps all encoder states and lets the decoder look back at the
-#   relevant ones at every step (attention); we will draw this plot again there
-#   and compare.
+# - **Context 128 has not learned to translate at this scale:** its BLEU lies
+#   between 2 and 7 in every bucket, with no trend. A curve flat at the floor
+#   says nothing about length, so at `cpu` scale only context 256 shows one.
+# - **Context 256 does best on sentences of 6–10 English words (BLEU 18.9) and
+#   loses from there on:** 15.4 at 11–15 words, 11.4 at 16–20, 8.0 at 21–25.
+#   Past 25 words it stays between 6 and 7.5, close to where context 128 is
+#   everywhere. So our curve bends at about 20–25 words, but not the way the
+#   papers describe: theirs holds up to about 20 words and falls after; ours
+#   falls from 10 words on and has reached its floor by 21–25 words. The
+#   encoder–decoder of Bahdanau et al. had 1,000 hidden units and trained for
+#   about five days; ours has 256 and has seen 4,000 pairs 7 times.
+# - The shortest bucket (3–5 words) scores below 6–10 words for both models. It
+#   holds 45 sentences with only a handful of 4-grams each, the least reliable
+#   BLEU of the table, so we read the curve from 6–10 words on.
+# - The gap between the two models is 12.1 BLEU points at 6–10 words and 0.3 at
+#   46+. With context 128 at the floor, the gap closes because context 256 falls
+#   to the floor too, not because its extra units stop helping; and those units
+#   are in the decoder as much as in the context.
 #
-# At `cpu` scale the models are undertrained (7 epochs on 4,000 pairs), which
-# lowers every bucket; the `gpu` scale trains on ten times the pairs for about
-# three times the epochs.
+# ## Experiment 2: which words are lost
+#
+# BLEU scores whole sentences. To see which words a model loses, we score every
+# target word on its own, with teacher forcing: the model reads the source and the
+# true previous target words, as in training, and we check whether its most
+# likely next word is the reference word. Teacher forcing keeps every prediction
+# at its place in the reference, so one early mistake cannot shift the rest of
+# the sentence as it does in free decoding.
+#
+# The alignment then says which source word each target word translates; a word
+# that translates several (*visited* ← 看望 了 above) is filed under the last of
+# them, the one the encoder read most recently, which favours the model. Words
+# with no source counterpart (*the*), punctuation and `[UNK]` references are left
+# out: none tests the memory of a source word. The curves also keep only
+# *content words*, those that translate a noun, verb, adjective, name, pronoun,
+# place or time of the toy lexicon: a model gets them right only by reading the
+# source, whereas a function word (*not* after *did*, *will*, *who*) follows
+# largely from the target words before it. `alignment_curves.score_target_tokens`
+# does this for any model that `model((source_ids, decoder_input_ids))` calls,
+# and returns one record per word. Two curves come out of the records:
+#
+# - **(a) by where the source word sits**, in fifths of the source, for sentences
+#   of at most and of more than 20 English words. If the encoder overwrites what
+#   it read first (weakness 3), words that translate the start of a long source
+#   should do worst.
+# - **(b) the last words read, by sentence length.** Only target words that
+#   translate one of the last five source words: the encoder read them last, so
+#   forgetting costs them least. If their accuracy still falls as sentences grow,
+#   what costs them is the other words sharing the one vector, which the decoder
+#   gets whole at every step (weaknesses 1 and 2). Buckets are 10 words wide here,
+#   so that each holds a few hundred target words.
+
+# %%
+records = experiments.aligned_word_records(curve, data, toy_pairs)
+word_curves = experiments.aligned_word_curves(records)
+for table in experiments.aligned_word_tables(word_curves):
+    print(table, end="\n\n")
+
+# %%
+long_after = experiments.LONG_AFTER_WORDS
+panels = [
+    (f"(a) at most {long_after} English words", "where the source word sits"),
+    (f"(a) more than {long_after} English words", "where the source word sits"),
+    ("(b) translating the last 5 source words", "sentence length (English words)"),
+]
+figure, axes = plt.subplots(1, 3, figsize=(15, 4.5), sharey=True, layout="constrained")
+for ax, group, (title, xlabel) in zip(axes, word_curves.values(), panels, strict=True):
+    alignment_curves.plot_accuracy_curves(group, ax=ax, xlabel=xlabel, title=title)
+# One scale for the three panels, from 0 to just above the highest accuracy.
+accuracies = [
+    accuracy
+    for group in word_curves.values()
+    for model_curve in group.values()
+    for accuracy in model_curve["accuracy"]
+    if not np.isnan(accuracy)
+]
+axes[0].set_ylim(0, max(1.1 * max(accuracies, default=0.0), 0.1))
+plt.show()
+
+# %% [markdown]
+# ### Reading the curves
+#
+# - **(a) The words read first are not the ones lost.** In sentences of more
+#   than 20 English words, content words that translate the first fifth of the
+#   source are right most often: 24.2% for context 256 and 17.9% for context 128,
+#   where the other fifths lie between 18.5% and 20.5%, and between 12.7% and
+#   15.9%. At this scale we see no sign of weakness 3. The curve cannot separate
+#   one thing, though: the first source words are mostly translated by the first
+#   target words (the subject comes first in both languages), which the decoder
+#   writes right after it receives the context.
+# - **Long sentences lose at every position.** For context 256, each fifth of a
+#   long sentence is 3 to 13 points below the same fifth of a short one (27.1% vs
+#   24.2% at the start, 31.1% vs 18.5% in the middle). Context 128's curve for
+#   short sentences falls toward the end of the source (7.5% in the last fifth);
+#   from a model this far from translating, we do not read much into its shape.
+# - **(b) Even the words read last are lost more often as sentences grow.**
+#   Context 256 gets 33.1% of the content words that translate one of the last
+#   five source words right in sentences of 1–10 English words, then 26.4%,
+#   22.3%, 19.5% and 18.0% past 40 words: close to half its accuracy gone,
+#   for words that forgetting should touch least. What grows with the sentence
+#   is the number of other words the one context vector must also hold, and the
+#   decoder gets that whole mix at every step, whichever word it is writing
+#   (weaknesses 1 and 2). Context 128 falls from 17.1% to 11–12%.
+# - One more thing grows with the sentence: these words come late in a long
+#   output, after a long decoder history. Attention (chapter 3) changes only how
+#   the decoder reads the source, so running these functions on it separates the
+#   two.
 #
 # ## Summary
 #
-# - Quality of a plain encoder–decoder falls with source length: the context
-#   vector is a bottleneck.
-# - A bigger context vector helps only partly.
-# - `experiments.length_curve_experiment` regenerates the numbers at any scale.
+# - We count a sentence's length in the English words of its translation, the
+#   papers' unit; the toy grammar has 1.32 Chinese characters per English word.
+# - At `cpu` scale, context 256 translates sentences of 6–10 words best, has lost
+#   more than half of that BLEU by 21–25 words, and then stays near the floor
+#   that context 128 never left: our curve falls earlier than the papers' 20
+#   words.
+# - Per word, with gold alignments and teacher forcing: in long sentences the
+#   first words read are kept best, not worst; the words read last still lose
+#   accuracy as the sentence grows. What hurts here is the length of what one
+#   vector must hold, more than how long ago a word was read.
+# - `hidden_units` widens the encoder and the decoder together, so comparing two
+#   sizes compares two whole models.
+# - `alignment_curves.score_target_tokens`, `position_curves` and
+#   `last_words_curve` take any translation model; chapter 3 runs them on
+#   attention. `python -m chapters.ch02_encoder_decoder.experiments length-curve
+#   --by-position` regenerates the tables of both experiments.
 #
 # ## Exercises
 #
@@ -161,22 +328,28 @@ def assign_buckets(lengths, edges):
 exercises.check_assign_buckets(assign_buckets)
 
 # %% [markdown]
-# **Exercise 2 (open, no check):** run
-# `chapters.common.experiments.length_curve` with two factories,
+# **Exercise 2 (open, no check):** run `chapters.common.experiments.length_curve`
+# with two factories,
 # `functools.partial(experiments.build_seq2seq, embedding_dim=scale.embedding_dim,
 # hidden_units=256, concat_context=c)` for `c` in `True` and `False` (where the
-# context only sets the decoder's first state), on `data`, and compare the two
-# curves: how much does feeding the context at every step help long sentences?
+# context only sets the decoder's first state), on `data`, with
+# `length_language="en"` and `edges=experiments.english_word_edges(scale)`; then
+# print `experiments.aligned_word_tables(experiments.aligned_word_curves(
+# experiments.aligned_word_records(curve, data, toy_pairs)))` and compare the
+# curves of both experiments: does feeding the context at every step help the
+# words of long sentences, and which of them?
 
 # %%
-small, large = list(curve.bleu)
-filled = [index for index, count in enumerate(curve.counts) if count]
-first, last = filled[0], filled[-1]
+large = list(curve.bleu)[-1]
+last_words = list(word_curves.values())[-1][large]
+filled = [index for index, count in enumerate(last_words["counts"]) if count]
 seconds = time.perf_counter() - lesson_started
 print(
-    f"Key figure: {large}: BLEU {curve.bleu[large][first]:.1f} on "
-    f"{curve.labels[first]} source characters vs {curve.bleu[large][last]:.1f} on "
-    f"{curve.labels[last]}; overall {curve.overall_bleu[small]:.1f} ({small}) vs "
-    f"{curve.overall_bleu[large]:.1f} ({large}) (scale {scale.name}, {curve.corpus}, "
+    f"Key figure: {large}: BLEU {curve.bleu[large][1]:.1f} on {curve.labels[1]} "
+    f"English words vs {curve.bleu[large][-1]:.1f} on {curve.labels[-1]}; content "
+    f"words translating one of the last 5 source words "
+    f"{last_words['accuracy'][filled[0]]:.0%} right ({last_words['labels'][filled[0]]} "
+    f"words) vs {last_words['accuracy'][filled[-1]]:.0%} "
+    f"({last_words['labels'][filled[-1]]}) (scale {scale.name}, {curve.corpus}, "
     f"lesson ran in {seconds:.0f} s)"
 )

@@ -6,21 +6,40 @@ chapter's `Seq2Seq`, so that every number the chapter reports can be regenerated
 
     python -m chapters.ch02_encoder_decoder.experiments tatoeba       # BLEU, zh->en
     python -m chapters.ch02_encoder_decoder.experiments length-curve  # the bottleneck
+    python -m chapters.ch02_encoder_decoder.experiments length-curve --by-position
 
 Both read their sizes from `chapters.common.scales.current_scale()`
 (`COURSE_SCALE=ci|cpu|gpu`); `--epochs` overrides the scale's epochs, and the length
 curve also takes `--train-pairs` and `--hidden-units 128 256`.
 
 The length curve measures one weakness of the plain encoder-decoder (Cho et al.,
-2014, "On the Properties of Neural Machine Translation"): the whole source must pass
-through one fixed-size context vector, so translation quality falls as sources grow.
+2014, "On the Properties of Neural Machine Translation: Encoder-Decoder
+Approaches"): the whole source must pass through one fixed-size context vector, so
+translation quality falls as sources grow. It counts a source's length in the
+English words of its translation, the unit of the papers' English sentences.
+`--by-position` also prints the accuracy of each target word by where the source
+word it translates lies (`chapters.common.alignment_curves`).
 """
 
 import argparse
 import functools
 
 from chapters.ch02_encoder_decoder.model import Seq2Seq
-from chapters.common import experiments, scales, training, translation_data
+from chapters.common import (
+    alignment_curves,
+    experiments,
+    scales,
+    toy_grammar,
+    training,
+    translation_data,
+)
+
+# Buckets of the length curve, in English words: the toy sentences have 3 to
+# `length_curve_max_words` of them.
+ENGLISH_WORD_EDGES = (5, 10, 15, 20, 25, 30, 35, 40, 45)
+# The classic papers see quality fall past about 20 words; the per-word curves
+# split sentences there.
+LONG_AFTER_WORDS = 20
 
 
 def build_seq2seq(data, embedding_dim, hidden_units, learning_rate=3e-3, **options):
@@ -77,20 +96,55 @@ def length_curve_data(scale, train_pairs=None):
     )
 
 
-def length_curve_experiment(
-    scale=None, train_pairs=None, epochs=None, hidden_units=None, verbose=0
-):
-    """BLEU by source length for encoder-decoders of several context sizes.
+def english_word_edges(scale):
+    """`ENGLISH_WORD_EDGES` below the scale's longest sentence: no empty bucket."""
+    return tuple(
+        edge for edge in ENGLISH_WORD_EDGES if edge < scale.length_curve_max_words
+    )
 
-    Every model sees the same toy-grammar data and test sentences; only the
-    context size (`hidden_units`) changes.
+
+def length_curve_toy_pairs(scale, data):
+    """The test split of `length_curve_data` as `ToyPair`s, gold alignments included.
+
+    `toy_splits` draws the test split first, from its own seeded stream, so it
+    does not depend on how many training pairs were asked for.
+
+    Raises:
+        ValueError: `data`'s test split is not the scale's toy test split.
+    """
+    pairs = toy_grammar.toy_splits(
+        0, 0, scale.toy_eval_pairs, max_words=scale.length_curve_max_words
+    )["test"]
+    if [(pair.chinese, pair.english) for pair in pairs] != data.splits["test"]:
+        raise ValueError(
+            "data's test split is not the toy test split of scale "
+            f"{scale.name!r}; make it with length_curve_data(scale). Received: "
+            f"{data.describe('test')}"
+        )
+    return pairs
+
+
+def length_curve_experiment(
+    scale=None, train_pairs=None, epochs=None, hidden_units=None, verbose=0, data=None
+):
+    """BLEU by source length for encoder-decoders of several sizes.
+
+    Every model sees the same toy-grammar data and test sentences; only
+    `hidden_units` changes, which sizes the context vector and also the decoder
+    (see `parameter_breakdown`). Lengths are counted in English words.
+
+    Args:
+        scale: sizes; default `scales.current_scale()`.
+        train_pairs, epochs, hidden_units: override the scale's.
+        verbose: Keras' progress display.
+        data: the `length_curve_data` to use, when it is already made.
 
     Returns:
         An `experiments.LengthCurve` with one curve per context size, named
-        `"context 128"` etc.
+        `"context 128"` etc., and the trained models.
     """
     scale = scale or scales.current_scale()
-    data = length_curve_data(scale, train_pairs)
+    data = data or length_curve_data(scale, train_pairs)
     factories = {
         f"context {units}": functools.partial(
             build_seq2seq, embedding_dim=scale.embedding_dim, hidden_units=units
@@ -103,7 +157,69 @@ def length_curve_experiment(
         epochs or scale.length_curve_epochs,
         scale.batch_size,
         verbose=verbose,
+        length_language="en",
+        edges=english_word_edges(scale),
     )
+
+
+def parameter_breakdown(model):
+    """`{part: parameters}` of a built `Seq2Seq`: where `hidden_units` adds weights.
+
+    The parts are the two embeddings, the encoder's RNN (whose final state is the
+    context vector), the bridge `s_0 = tanh(W_s c + b_s)`, the decoder's RNN
+    (which reads the context at every step) and the output layer.
+    """
+    encoder, decoder = model.encoder, model.decoder
+    return {
+        "embeddings": encoder.embedding.count_params()
+        + decoder.embedding.count_params(),
+        "encoder RNN": encoder.rnn.count_params(),
+        "bridge": sum(bridge.count_params() for bridge in decoder.bridges),
+        "decoder RNN": decoder.rnn.count_params(),
+        "output layer": decoder.output_projection.count_params(),
+    }
+
+
+def aligned_word_records(curve, data, toy_pairs, batch_size=64):
+    """`{model name: alignment_curves.score_target_tokens records}` for the
+    models of a `LengthCurve`, on the toy pairs of its test split."""
+    return {
+        name: alignment_curves.score_target_tokens(model, toy_pairs, data, batch_size)
+        for name, model in curve.models.items()
+    }
+
+
+def aligned_word_curves(records, long_after=LONG_AFTER_WORDS, last_words=5):
+    """The per-word curves of every model, from `aligned_word_records`.
+
+    Returns:
+        Three groups of curves, each `{model name: accuracy_by dict}`, under what
+        they measure: the accuracy of target content words (see
+        `alignment_curves`) by where the source word they translate sits (fifths
+        of the source), in sentences of at most `long_after` English words and in
+        longer ones; and the accuracy of those that translate one of the
+        `last_words` last source words, by sentence length.
+    """
+    groups = {}
+    for name, model_records in records.items():
+        by_position = alignment_curves.position_curves(model_records, long_after)
+        for length, curve in by_position.items():
+            measure = f"of content words by source position, sentences of {length}"
+            groups.setdefault(measure, {})[name] = curve
+    last = f"of content words translating one of the last {last_words} source words"
+    groups[f"{last}, by sentence length (English words)"] = {
+        name: alignment_curves.last_words_curve(model_records, last_words)
+        for name, model_records in records.items()
+    }
+    return groups
+
+
+def aligned_word_tables(curves):
+    """One printed table per group of `aligned_word_curves`."""
+    return [
+        alignment_curves.curves_table(group, f"Next-word accuracy {measure}:")
+        for measure, group in curves.items()
+    ]
 
 
 def _positive(text):
@@ -123,6 +239,12 @@ def main(argv=None):
     parser.add_argument(
         "--hidden-units", type=_positive, nargs="+", help="length curve: sizes"
     )
+    parser.add_argument(
+        "--by-position",
+        action="store_true",
+        help="length curve: also the accuracy of each target word by where the "
+        "source word it translates lies",
+    )
     arguments = parser.parse_args(argv)
     scale = scales.current_scale()
     print(f"scale: {scale.name}")
@@ -134,12 +256,13 @@ def main(argv=None):
                 f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}"
             )
         return
+    data = length_curve_data(scale, arguments.train_pairs)
     curve = length_curve_experiment(
         scale,
-        arguments.train_pairs,
-        arguments.epochs,
-        arguments.hidden_units,
+        epochs=arguments.epochs,
+        hidden_units=arguments.hidden_units,
         verbose=2,
+        data=data,
     )
     print(curve.table())
     for name in curve.bleu:
@@ -147,6 +270,10 @@ def main(argv=None):
             f"{name}: {curve.parameters[name]:,} parameters, "
             f"trained in {curve.seconds[name]:.0f} s"
         )
+    if arguments.by_position:
+        records = aligned_word_records(curve, data, length_curve_toy_pairs(scale, data))
+        for table in aligned_word_tables(aligned_word_curves(records)):
+            print(table)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,9 @@ def bucket_label(index, edges=LENGTH_BUCKET_EDGES):
     return f"{low}+" if index == len(edges) else f"{low}-{edges[index]}"
 
 
-def bleu_by_length(evaluation, source_language, target_language, edges=None):
+def bleu_by_length(
+    evaluation, source_language, target_language, edges=None, lengths=None
+):
     """Corpus BLEU of the translations in each source-length bucket.
 
     Args:
@@ -99,16 +101,24 @@ def bleu_by_length(evaluation, source_language, target_language, edges=None):
             words for `"en"`).
         target_language: how BLEU tokenizes the translations.
         edges: the bucket edges in source tokens; default `LENGTH_BUCKET_EDGES`.
+        lengths: one length per translation, counted in another unit, in place
+            of the source's tokens (e.g. the words of each English reference).
 
     Returns:
         `(counts, bleu)`: two lists with one entry per bucket (`len(edges) + 1`);
         an empty bucket has BLEU `nan`.
     """
     edges = LENGTH_BUCKET_EDGES if edges is None else tuple(edges)
-    lengths = [
-        len(tokenize(translation.source, source_language))
-        for translation in evaluation.translations
-    ]
+    if lengths is None:
+        lengths = [
+            len(tokenize(translation.source, source_language))
+            for translation in evaluation.translations
+        ]
+    elif len(lengths) != len(evaluation.translations):
+        raise ValueError(
+            f"lengths needs one length per translation, {len(evaluation.translations)}"
+            f". Received: {len(lengths)} lengths"
+        )
     buckets = np.digitize(lengths, np.asarray(edges) + 0.5)
     counts, scores = [], []
     for index in range(len(edges) + 1):

@@ -13,6 +13,7 @@ A chapter passes a **model factory**, `factory(data) -> compiled model` (see
 import dataclasses
 
 from chapters.common import evaluation, sampling, scales, training
+from chapters.common.tokenizers import tokenize
 
 
 def translation_experiment(
@@ -71,13 +72,16 @@ class LengthCurve:
 
     Attributes:
         corpus: what the pairs are (see `TranslationData.corpus`).
-        source_unit: how lengths are counted, e.g. `"characters"`.
+        source_unit: how lengths are counted, e.g. `"characters"`, or `"English
+            words"` for a Chinese source measured by its English translation.
         labels: bucket names, e.g. `"11-20"` source tokens.
         counts: test sentences per bucket.
         bleu: `{model name: [BLEU per bucket]}`; `nan` for an empty bucket.
         overall_bleu: `{model name: BLEU on the whole test split}`.
         parameters, seconds: `{model name: ...}` size and training time.
-        test_lengths: `sampling.length_statistics` of the test sources.
+        test_lengths: `sampling.length_statistics` of the test sources, in
+            `source_unit`.
+        models: `{model name: the trained model}`, for further measurements.
     """
 
     corpus: str
@@ -89,29 +93,41 @@ class LengthCurve:
     parameters: dict = dataclasses.field(default_factory=dict)
     seconds: dict = dataclasses.field(default_factory=dict)
     test_lengths: dict = dataclasses.field(default_factory=dict)
+    models: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def table(self):
         """The curve as text: a caption line, then one row per bucket."""
         names = list(self.bleu)
         width = max(10, *(len(name) for name in names))
+        header = "source " + self.source_unit
+        first = max(18, len(header))
         lines = [
             f"{self.corpus}, test sources: "
             + sampling.describe_lengths(self.test_lengths, self.source_unit),
-            f"{'source ' + self.source_unit:>18s}  sentences  "
+            f"{header:>{first}s}  sentences  "
             + "  ".join(f"{name:>{width}s}" for name in names),
         ]
         rows = [*zip(self.labels, self.counts, strict=True)]
         for index, (label, count) in enumerate(rows):
             cells = "  ".join(f"{self.bleu[n][index]:{width}.1f}" for n in names)
-            lines.append(f"{label:>18s}  {count:9d}  {cells}")
+            lines.append(f"{label:>{first}s}  {count:9d}  {cells}")
         lines.append(
-            f"{'all':>18s}  {sum(self.counts):9d}  "
+            f"{'all':>{first}s}  {sum(self.counts):9d}  "
             + "  ".join(f"{self.overall_bleu[n]:{width}.1f}" for n in names)
         )
         return "\n".join(lines)
 
 
-def length_curve(model_factories, data, epochs, batch_size, seed=0, verbose=0):
+def length_curve(
+    model_factories,
+    data,
+    epochs,
+    batch_size,
+    seed=0,
+    verbose=0,
+    length_language=None,
+    edges=None,
+):
     """Trains one model per factory on `data` and measures greedy BLEU by source
     length on its test split.
 
@@ -122,22 +138,39 @@ def length_curve(model_factories, data, epochs, batch_size, seed=0, verbose=0):
         epochs, batch_size: training, the same for every model.
         seed: seeds each model's weights and batches alike.
         verbose: Keras' progress display.
+        length_language: the language whose tokens measure a sentence's length:
+            the source's (default), or the target's, e.g. `"en"` to count a
+            Chinese source in the words of its English reference, the unit of
+            the papers' English sentences.
+        edges: the bucket edges; default `evaluation.LENGTH_BUCKET_EDGES`.
 
     Returns:
-        A `LengthCurve`.
+        A `LengthCurve`, its trained models included.
     """
     if not model_factories:
         raise ValueError("model_factories must name at least one model factory.")
-    unit = "characters" if data.source_language == "zh" else "words"
+    languages = (data.source_language, data.target_language)
+    length_language = length_language or data.source_language
+    if length_language not in languages:
+        raise ValueError(
+            f"length_language must be one of the data's languages {languages}. "
+            f"Received: length_language={length_language!r}"
+        )
+    side = "source" if length_language == data.source_language else "target"
+    unit = "characters" if length_language == "zh" else "words"
+    if side == "target":
+        unit = {"zh": "Chinese ", "en": "English "}[length_language] + unit
+    edges = evaluation.LENGTH_BUCKET_EDGES if edges is None else tuple(edges)
+    lengths = [
+        len(tokenize(pair[0 if side == "source" else 1], length_language))
+        for pair in data.splits["test"]
+    ]
     curve = LengthCurve(
         corpus=data.corpus,
         source_unit=unit,
-        labels=[
-            evaluation.bucket_label(index)
-            for index in range(len(evaluation.LENGTH_BUCKET_EDGES) + 1)
-        ],
+        labels=[evaluation.bucket_label(i, edges) for i in range(len(edges) + 1)],
         counts=[],
-        test_lengths=data.length_statistics("test")["source"],
+        test_lengths=data.length_statistics("test")[side],
     )
     for name, factory in model_factories.items():
         scales.set_seed(seed)
@@ -149,9 +182,10 @@ def length_curve(model_factories, data, epochs, batch_size, seed=0, verbose=0):
             evaluation.make_translator(model, data), data.splits["test"]
         )
         curve.counts, curve.bleu[name] = evaluation.bleu_by_length(
-            result, data.source_language, data.target_language
+            result, data.source_language, data.target_language, edges, lengths
         )
         curve.overall_bleu[name] = result.bleu
         curve.parameters[name] = run.parameters
         curve.seconds[name] = run.seconds
+        curve.models[name] = model
     return curve
