@@ -25,7 +25,7 @@
 # - why decoding runs inside one compiled `tf.function`, and how much faster it is;
 # - BLEU with sacrebleu on the test split, and how often `[UNK]` appears in outputs.
 #
-# **Time:** 4 to 7 minutes on a busy 2-core CPU (`cpu` scale: 3 epochs of
+# **Time:** about 3 to 4 minutes on a busy 2-core CPU (`cpu` scale: 5 epochs of
 # training dominate); on a Colab GPU (`gpu` scale: 30 epochs) not measured yet.
 
 # %%
@@ -110,9 +110,10 @@ plots.plot_history(run.history, metrics=("loss", "masked_accuracy"))
 plt.show()
 
 # %% [markdown]
-# **Optional, longer run** (skipped unless `COURSE_LONG_RUN=1`): after 3 epochs the
+# **Optional, longer run** (skipped unless `COURSE_LONG_RUN=1`): after 5 epochs the
 # validation loss is still falling, so more epochs help; watch for the epoch where
-# it turns up, the sign that the model starts to memorise the ~20k training pairs.
+# it turns up, the sign that the model starts to memorise the ~20k training pairs
+# (in the README's 12-epoch run that is after epoch 7).
 
 # %%
 if LONG_RUN:
@@ -307,10 +308,11 @@ for translation, reference in shown:
 # - BLEU on the test split measures the whole system; the `[UNK]` rate says how
 #   often the English vocabulary ran out.
 #
-# After 3 epochs on ~20k pairs the plain encoder–decoder gets a few short, common
-# sentences right ("he is a friend of mine.") and most others wrong, as its BLEU
-# on the sampled test sentences says; lesson 2d measures one reason, the
-# fixed-size context.
+# After 5 epochs on ~20k pairs the plain encoder–decoder translates three of our
+# four short examples right ("i love you.", "he is my friend.", "it's cold
+# today.") and misses the fourth (欢迎来北京！). On the sampled test sentences, long
+# ones included, most outputs are still wrong, as its BLEU says; lesson 2d
+# measures one reason, the fixed-size context.
 #
 # ## Exercises
 #
