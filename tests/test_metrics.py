@@ -346,12 +346,16 @@ def test_english_and_chinese_scored_right_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # Names in Chinese script in a minority of English sentences are fine.
-        corpus_bleu(
+        mixed = corpus_bleu(
             ["Tom likes 北京.", "I left.", "I ran."], ["Tom likes Beijing."] * 3
         )
-        corpus_bleu(["我爱你。"], ["我爱你。"], target_language="zh")
-        sentence_bleu("我爱你。", "我爱你。", target_language="zh")
-        sentence_bleu("I love you.", "I love you.")
+        assert 0 <= mixed.score < 100
+        chinese = corpus_bleu(["我爱你。"], ["我爱你。"], target_language="zh")
+        assert chinese.score == pytest.approx(100)
+        assert sentence_bleu(
+            "我爱你。", "我爱你。", target_language="zh"
+        ) == pytest.approx(100)
+        assert sentence_bleu("I love you.", "I love you.") == pytest.approx(100)
 
 
 def test_sentence_bleu_rejects_token_lists():
