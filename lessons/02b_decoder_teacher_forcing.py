@@ -26,7 +26,7 @@
 # - the masked loss, which ignores `[PAD]` positions;
 # - that the step-by-step decoder and the one-pass decoder compute the same thing.
 #
-# **Time:** about 1 minute on a busy 2-core CPU (`cpu` scale: 7 epochs on 4,000
+# **Time:** about 1 minute on a busy 2-core CPU (`cpu` scale: 8 epochs on 8,000
 # short pairs); on a Colab GPU (`gpu` scale: 40,000 pairs, 20 epochs) not measured
 # yet.
 
@@ -251,9 +251,10 @@ print(f"greedy BLEU on {len(toy.splits['test'])} toy test sentences: {scores.ble
 # - Teacher forcing trains all steps in one pass on the true previous words.
 # - The masked loss averages over real target tokens only.
 #
-# At `cpu` scale the model stops long before it has learned the toy grammar (the
-# validation loss is still falling); the `gpu` scale trains on ten times the
-# sentences for about three times the epochs.
+# At `cpu` scale the model stops before it has learned the toy grammar: its
+# validation loss is still falling at the last epoch, and some translations above
+# swap nouns or add words. The `gpu` scale trains on five times the sentences for
+# two and a half times the epochs.
 #
 # ## Exercises
 #

@@ -36,12 +36,12 @@
 #   English words, the unit of the papers;
 # - how gold word alignments let us score every target word by the position of
 #   the source word it translates (teacher-forced next-word accuracy);
-# - what `hidden_units` changes in the model besides the context vector, and what
-#   that means for a comparison of two sizes;
+# - how to vary the size of the context vector alone, with the decoder held
+#   fixed, and which weights change with it;
 # - how to regenerate every number here with one command.
 #
-# **Time:** about 2 minutes on a busy 2-core CPU (`cpu` scale: two models, 7
-# epochs on 4,000 pairs); on a Colab GPU (`gpu` scale: 40,000 pairs, 20 epochs)
+# **Time:** about 4½ minutes on a busy 2-core CPU (`cpu` scale: two models, 8
+# epochs on 8,000 pairs); on a Colab GPU (`gpu` scale: 40,000 pairs, 20 epochs)
 # not measured yet.
 
 # %%
@@ -82,8 +82,8 @@ scale = current_scale()
 set_seed(42)
 print(
     f"scale {scale.name}: {scale.length_curve_train_pairs} training pairs, "
-    f"{scale.length_curve_epochs} epochs, hidden_units "
-    f"{scale.length_curve_hidden_units}"
+    f"{scale.length_curve_epochs} epochs, context sizes "
+    f"{scale.length_curve_context_units}, decoder units {scale.hidden_units}"
 )
 
 # %% [markdown]
@@ -124,38 +124,41 @@ for english_index, english in enumerate(example.english_words):
     print(f"  {english:>10s} <- {' '.join(chinese) or '(no Chinese word)'}")
 
 # %% [markdown]
-# ## What `hidden_units` changes
+# ## Varying only the context
 #
-# The scale compares models of two `hidden_units`. In chapter 2's `Seq2Seq` that
-# one number sets the encoder's GRU, whose final state is the context vector, and
-# also the decoder: its GRU has the same width, the bridge
-# `s_0 = tanh(W_s c + b_s)` maps between them, and the context joins every
-# decoder input. Only the embeddings stay the same. Here is where the weights of
-# each model sit, before training:
+# The two models differ in one number: the units of the encoder's GRU, whose
+# final state is the context vector (128 or 256). The decoder keeps the scale's
+# `hidden_units` (256) in both, so its own memory of what it has written is the
+# same; `Seq2Seq(..., encoder_units=...)` sets the encoder apart from it. The
+# bridge `s_0 = tanh(W_s c + b_s)` maps a context of either size onto the
+# decoder's first state, which is why this comparison needs the projection form
+# of `s_0` (copying `h_m` needs equal sizes). Here is where each model's weights
+# sit, before training:
 
 # %%
-for units in scale.length_curve_hidden_units:
-    untrained = experiments.build_seq2seq(data, scale.embedding_dim, units)
+for units in scale.length_curve_context_units:
+    untrained = experiments.build_seq2seq(
+        data, scale.embedding_dim, scale.hidden_units, encoder_units=units
+    )
     parts = experiments.parameter_breakdown(untrained)
     print(
-        f"hidden_units {units}: "
+        f"context {units}: "
         + ", ".join(f"{part} {count:,}" for part, count in parts.items())
         + f"; total {sum(parts.values()):,}"
     )
 
 # %% [markdown]
-# So the two models differ in more than the size of the context vector: going
-# from 128 to 256 units triples the encoder's GRU and more than triples the
-# decoder's, which also gets a wider state of its own to remember what it has
-# written. A difference between their curves belongs to the whole model, not to
-# the context vector alone. (Holding the decoder fixed while the context grows
-# would need an encoder and a decoder of different widths, which chapter 2's
-# `Seq2Seq` does not offer.)
+# Only the parts that make or read the context grow: the encoder's GRU (about
+# three times the weights), the bridge (twice), and the decoder's input weights
+# for the context, which is joined to every decoder input (the decoder's GRU
+# grows by a quarter). The embeddings and the output layer are identical, and so
+# is the decoder's state. A difference between the two curves is the context
+# size's, together with the encoder that computes it.
 #
 # ## Experiment 1: BLEU by sentence length
 #
-# `experiments.length_curve_experiment` trains one encoder–decoder per size on the
-# same data, translates the test split greedily, and computes corpus BLEU in each
+# `experiments.length_curve_experiment` trains one encoder–decoder per context
+# size on the same data, translates the test split greedily, and computes corpus BLEU in each
 # bucket of English words. It hands the course's shared
 # `chapters.common.experiments.length_curve` one model factory per size; chapter 3
 # hands it an attention model too. The command
@@ -186,24 +189,24 @@ plt.show()
 # %% [markdown]
 # ### Reading the curve
 #
-# - **Context 128 has not learned to translate at this scale:** its BLEU lies
-#   between 2 and 7 in every bucket, with no trend. A curve flat at the floor
-#   says nothing about length, so at `cpu` scale only context 256 shows one.
-# - **Context 256 does best on sentences of 6–10 English words (BLEU 18.9) and
-#   loses from there on:** 15.4 at 11–15 words, 11.4 at 16–20, 8.0 at 21–25.
-#   Past 25 words it stays between 6 and 7.5, close to where context 128 is
-#   everywhere. So our curve bends at about 20–25 words, but not the way the
-#   papers describe: theirs holds up to about 20 words and falls after; ours
-#   falls from 10 words on and has reached its floor by 21–25 words. The
-#   encoder–decoder of Bahdanau et al. had 1,000 hidden units and trained for
-#   about five days; ours has 256 and has seen 4,000 pairs 7 times.
-# - The shortest bucket (3–5 words) scores below 6–10 words for both models. It
-#   holds 45 sentences with only a handful of 4-grams each, the least reliable
-#   BLEU of the table, so we read the curve from 6–10 words on.
-# - The gap between the two models is 12.1 BLEU points at 6–10 words and 0.3 at
-#   46+. With context 128 at the floor, the gap closes because context 256 falls
-#   to the floor too, not because its extra units stop helping; and those units
-#   are in the decoder as much as in the context.
+# - **Both models translate short sentences best and lose from about 10 words
+#   on.** Context 256 scores 47.3 on 6–10 English words, 38.3 on 11–15, 32.4 on
+#   16–20 and 22.9 on 21–25: by 21–25 words it has lost half of its best BLEU.
+#   Past 25 words it falls more slowly, to 13.2 at 46+. Context 128 follows
+#   the same shape from 46.2 to 12.6.
+# - **Where the curve bends:** the papers see quality hold up to about 20 words
+#   and fall after. Ours falls from 10 words on, steepest between 6–10 and 21–25
+#   words, and flattens past 25. The encoder–decoder of Bahdanau et al. had
+#   1,000 hidden units and trained for about five days; ours has a context of
+#   at most 256 numbers and has seen 8,000 pairs 8 times.
+# - **The larger context helps most in the middle:** 9.2 BLEU points more at
+#   11–15 words and 5.9 at 16–20, but 1.1 at 6–10 words and 0.6 at 46+, and at
+#   26–30 words context 128 is ahead (18.7 against 17.7). Doubling the context
+#   neither lifts the whole curve nor flattens it: short sentences fit in 128
+#   numbers already, and the longest do not fit in 256 either.
+# - The shortest bucket (3–5 words) scores a little below 6–10 words for both
+#   models. It holds 45 sentences with only a handful of 4-grams each, the least
+#   reliable BLEU of the table.
 #
 # ## Experiment 2: which words are lost
 #
@@ -269,25 +272,24 @@ plt.show()
 #
 # - **(a) The words read first are not the ones lost.** In sentences of more
 #   than 20 English words, content words that translate the first fifth of the
-#   source are right most often: 24.2% for context 256 and 17.9% for context 128,
-#   where the other fifths lie between 18.5% and 20.5%, and between 12.7% and
-#   15.9%. At this scale we see no sign of weakness 3. The curve cannot separate
-#   one thing, though: the first source words are mostly translated by the first
-#   target words (the subject comes first in both languages), which the decoder
-#   writes right after it receives the context.
+#   source are right most often: 40.9% for context 256 and 36.2% for context
+#   128. The middle fifths are the worst (30.9–31.6% and 25.2–28.4%), and the
+#   last fifth recovers part of the way (35.2% and 28.0%). So at this scale we
+#   see no sign of weakness 3. The curve cannot separate one thing, though: the
+#   first source words are mostly translated by the first target words (the
+#   subject comes first in both languages), which the decoder writes right
+#   after it receives the context.
 # - **Long sentences lose at every position.** For context 256, each fifth of a
-#   long sentence is 3 to 13 points below the same fifth of a short one (27.1% vs
-#   24.2% at the start, 31.1% vs 18.5% in the middle). Context 128's curve for
-#   short sentences falls toward the end of the source (7.5% in the last fifth);
-#   from a model this far from translating, we do not read much into its shape.
+#   long sentence is 16 to 27 points below the same fifth of a short one (40.9%
+#   against 59.8% at the start, 30.9% against 56.9% in the middle).
 # - **(b) Even the words read last are lost more often as sentences grow.**
-#   Context 256 gets 33.1% of the content words that translate one of the last
-#   five source words right in sentences of 1–10 English words, then 26.4%,
-#   22.3%, 19.5% and 18.0% past 40 words: close to half its accuracy gone,
-#   for words that forgetting should touch least. What grows with the sentence
-#   is the number of other words the one context vector must also hold, and the
-#   decoder gets that whole mix at every step, whichever word it is writing
-#   (weaknesses 1 and 2). Context 128 falls from 17.1% to 11–12%.
+#   Context 256 gets 66.9% of the content words that translate one of the last
+#   five source words right in sentences of 1–10 English words, then 53.3%,
+#   38.4%, 34.5% and 30.9% past 40 words: more than half its accuracy gone, for
+#   words that forgetting should touch least. Context 128 falls from 64.4% to
+#   23.1%. What grows with the sentence is the number of other words the one
+#   context vector must also hold, and the decoder gets that whole mix at every
+#   step, whichever word it is writing (weaknesses 1 and 2).
 # - One more thing grows with the sentence: these words come late in a long
 #   output, after a long decoder history. Attention (chapter 3) changes only how
 #   the decoder reads the source, so running these functions on it separates the
@@ -297,16 +299,15 @@ plt.show()
 #
 # - We count a sentence's length in the English words of its translation, the
 #   papers' unit; the toy grammar has 1.32 Chinese characters per English word.
-# - At `cpu` scale, context 256 translates sentences of 6–10 words best, has lost
-#   more than half of that BLEU by 21–25 words, and then stays near the floor
-#   that context 128 never left: our curve falls earlier than the papers' 20
-#   words.
+# - At `cpu` scale, both context sizes translate sentences of 6–10 words best
+#   and have lost about half of that BLEU by 21–25 words: our curve falls
+#   earlier than the papers' 20 words, and flattens past 25.
+# - Doubling the context (decoder fixed) helps sentences of 11–20 words most and
+#   the shortest and longest hardly at all.
 # - Per word, with gold alignments and teacher forcing: in long sentences the
 #   first words read are kept best, not worst; the words read last still lose
 #   accuracy as the sentence grows. What hurts here is the length of what one
 #   vector must hold, more than how long ago a word was read.
-# - `hidden_units` widens the encoder and the decoder together, so comparing two
-#   sizes compares two whole models.
 # - `alignment_curves.score_target_tokens`, `position_curves` and
 #   `last_words_curve` take any translation model; chapter 3 runs them on
 #   attention. `python -m chapters.ch02_encoder_decoder.experiments length-curve

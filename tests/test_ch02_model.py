@@ -104,6 +104,8 @@ def test_initial_state_is_checked():
         Decoder(15, 8, 6, initial_state="zeros")
     with pytest.raises(ValueError, match="bidirectional=True"):
         Seq2Seq(20, 15, 8, 6, bidirectional=True, initial_state="encoder")
+    with pytest.raises(ValueError, match="encoder_units=4, hidden_units=6"):
+        Seq2Seq(20, 15, 8, 6, encoder_units=4, initial_state="encoder")
     decoder = Decoder(15, 8, 6, initial_state="encoder")
     with pytest.raises(ValueError, match="context width 4, hidden_units=6"):
         decoder.initial_states(np.ones((1, 4), "float32"))
@@ -118,9 +120,36 @@ def test_seq2seq_logits_ignore_padding():
     np.testing.assert_allclose(logits[:1, :3], alone, atol=1e-5)
 
 
+def test_encoder_units_size_the_context_and_only_what_reads_it():
+    keras.utils.set_random_seed(6)
+    small = Seq2Seq(20, 15, embedding_dim=8, hidden_units=6, encoder_units=3)
+    large = Seq2Seq(20, 15, embedding_dim=8, hidden_units=6, encoder_units=5)
+    for model, units in ((small, 3), (large, 5)):
+        memory, state = model.encode(SOURCE)
+        assert tuple(memory["context"].shape) == (2, units)
+        assert tuple(state[0].shape) == (2, 6)  # the decoder keeps its width
+        assert tuple(model((SOURCE, DECODER_INPUT)).shape) == (2, 4, 15)
+    # Only the encoder RNN, the bridge W_s and the decoder's input weights for
+    # the context grow; the decoder's recurrent and output weights do not.
+    assert small.decoder.rnn.cell.units == large.decoder.rnn.cell.units == 6
+    assert small.decoder.output_projection.count_params() == (
+        large.decoder.output_projection.count_params()
+    )
+    kernel = {
+        model: model.decoder.rnn.cell.kernel.shape for model in (small, large)
+    }
+    assert kernel[small] == (8 + 3, 3 * 6) and kernel[large] == (8 + 5, 3 * 6)
+    assert Seq2Seq(20, 15, 8, 6).encoder_units == 6
+
+
 @pytest.mark.parametrize(
     "options",
-    [{}, {"cell_type": "lstm", "bidirectional": True}, {"concat_context": False}],
+    [
+        {},
+        {"cell_type": "lstm", "bidirectional": True},
+        {"concat_context": False},
+        {"encoder_units": 4},
+    ],
 )
 def test_keras_round_trip_gives_identical_outputs(tmp_path, options):
     keras.utils.set_random_seed(5)

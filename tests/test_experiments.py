@@ -208,7 +208,7 @@ def test_length_curve_takes_model_factories_and_reads_long_sources_whole():
 def test_chapter_two_length_curve_at_ci_scale():
     curve = length_curve_experiment(scales.SCALES["ci"], epochs=1)
     assert list(curve.bleu) == [
-        f"context {units}" for units in scales.SCALES["ci"].length_curve_hidden_units
+        f"context {units}" for units in scales.SCALES["ci"].length_curve_context_units
     ]
 
 

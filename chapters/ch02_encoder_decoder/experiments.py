@@ -10,7 +10,7 @@ chapter's `Seq2Seq`, so that every number the chapter reports can be regenerated
 
 Both read their sizes from `chapters.common.scales.current_scale()`
 (`COURSE_SCALE=ci|cpu|gpu`); `--epochs` overrides the scale's epochs, and the length
-curve also takes `--train-pairs` and `--hidden-units 128 256`.
+curve also takes `--train-pairs` and `--context-units 128 256`.
 
 The length curve measures one weakness of the plain encoder-decoder (Cho et al.,
 2014, "On the Properties of Neural Machine Translation: Encoder-Decoder
@@ -33,6 +33,7 @@ from chapters.common import (
     training,
     translation_data,
 )
+from chapters.common.arguments import positive_int_argument
 
 # Buckets of the length curve, in English words: the toy sentences have 3 to
 # `length_curve_max_words` of them.
@@ -125,17 +126,20 @@ def length_curve_toy_pairs(scale, data):
 
 
 def length_curve_experiment(
-    scale=None, train_pairs=None, epochs=None, hidden_units=None, verbose=0, data=None
+    scale=None, train_pairs=None, epochs=None, context_units=None, verbose=0, data=None
 ):
-    """BLEU by source length for encoder-decoders of several sizes.
+    """BLEU by source length for encoder-decoders with contexts of several sizes.
 
-    Every model sees the same toy-grammar data and test sentences; only
-    `hidden_units` changes, which sizes the context vector and also the decoder
-    (see `parameter_breakdown`). Lengths are counted in English words.
+    Every model sees the same toy-grammar data and test sentences, and has the
+    same decoder (`scale.hidden_units`); only the encoder's units, the size of the
+    context vector, change, and with them the weights that read the context (see
+    `parameter_breakdown`). Lengths are counted in English words.
 
     Args:
         scale: sizes; default `scales.current_scale()`.
-        train_pairs, epochs, hidden_units: override the scale's.
+        train_pairs, epochs: override the scale's.
+        context_units: the context sizes; default
+            `scale.length_curve_context_units`.
         verbose: Keras' progress display.
         data: the `length_curve_data` to use, when it is already made.
 
@@ -147,9 +151,12 @@ def length_curve_experiment(
     data = data or length_curve_data(scale, train_pairs)
     factories = {
         f"context {units}": functools.partial(
-            build_seq2seq, embedding_dim=scale.embedding_dim, hidden_units=units
+            build_seq2seq,
+            embedding_dim=scale.embedding_dim,
+            hidden_units=scale.hidden_units,
+            encoder_units=units,
         )
-        for units in hidden_units or scale.length_curve_hidden_units
+        for units in context_units or scale.length_curve_context_units
     }
     return experiments.length_curve(
         factories,
@@ -163,7 +170,7 @@ def length_curve_experiment(
 
 
 def parameter_breakdown(model):
-    """`{part: parameters}` of a built `Seq2Seq`: where `hidden_units` adds weights.
+    """`{part: parameters}` of a built `Seq2Seq`: where the context size adds weights.
 
     The parts are the two embeddings, the encoder's RNN (whose final state is the
     context vector), the bridge `s_0 = tanh(W_s c + b_s)`, the decoder's RNN
@@ -222,22 +229,23 @@ def aligned_word_tables(curves):
     ]
 
 
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("experiment", choices=("tatoeba", "length-curve"))
-    parser.add_argument("--epochs", type=_positive, help="override the scale's epochs")
     parser.add_argument(
-        "--train-pairs", type=_positive, help="length curve: override the pairs"
+        "--epochs", type=positive_int_argument, help="override the scale's epochs"
     )
     parser.add_argument(
-        "--hidden-units", type=_positive, nargs="+", help="length curve: sizes"
+        "--train-pairs",
+        type=positive_int_argument,
+        help="length curve: override the pairs",
+    )
+    parser.add_argument(
+        "--context-units",
+        type=positive_int_argument,
+        nargs="+",
+        help="length curve: context sizes (encoder units; the decoder keeps the "
+        "scale's hidden_units)",
     )
     parser.add_argument(
         "--by-position",
@@ -260,7 +268,7 @@ def main(argv=None):
     curve = length_curve_experiment(
         scale,
         epochs=arguments.epochs,
-        hidden_units=arguments.hidden_units,
+        context_units=arguments.context_units,
         verbose=2,
         data=data,
     )

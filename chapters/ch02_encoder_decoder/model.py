@@ -27,8 +27,12 @@ class Seq2Seq(keras.Model):
         source_vocabulary_size: number of source token ids.
         target_vocabulary_size: number of target token ids, `V`.
         embedding_dim: width of both embeddings.
-        hidden_units: units of the encoder and decoder RNNs; the context vector has
-            this size (twice it with `bidirectional=True`).
+        hidden_units: units of the decoder RNN, and of the encoder RNN unless
+            `encoder_units` is given.
+        encoder_units: units of the encoder RNN, so the size of the context
+            vector (twice it with `bidirectional=True`); default `hidden_units`.
+            A size different from the decoder's needs
+            `initial_state="projection"`, which maps one onto the other.
         cell_type: `"gru"` or `"lstm"`, for both RNNs.
         bidirectional: bidirectional encoder.
         concat_context: feed the context vector to the decoder at every step.
@@ -57,9 +61,21 @@ class Seq2Seq(keras.Model):
         bidirectional=False,
         concat_context=True,
         initial_state="projection",
+        encoder_units=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.hidden_units = positive_int(hidden_units, "hidden_units")
+        self.encoder_units = positive_int(
+            hidden_units if encoder_units is None else encoder_units, "encoder_units"
+        )
+        if initial_state == "encoder" and self.encoder_units != self.hidden_units:
+            raise ValueError(
+                "initial_state='encoder' copies the encoder's last state into the "
+                "decoder, so both need the same units. Received: encoder_units="
+                f"{self.encoder_units}, hidden_units={self.hidden_units}; use "
+                "initial_state='projection'."
+            )
         if initial_state == "encoder" and bidirectional:
             raise ValueError(
                 "initial_state='encoder' copies the encoder's last state into the "
@@ -74,7 +90,6 @@ class Seq2Seq(keras.Model):
             target_vocabulary_size, "target_vocabulary_size"
         )
         self.embedding_dim = positive_int(embedding_dim, "embedding_dim")
-        self.hidden_units = positive_int(hidden_units, "hidden_units")
         self.cell_type = cell_type
         self.bidirectional = bool(bidirectional)
         self.concat_context = bool(concat_context)
@@ -82,7 +97,7 @@ class Seq2Seq(keras.Model):
         self.encoder = Encoder(
             source_vocabulary_size,
             embedding_dim,
-            hidden_units,
+            self.encoder_units,
             cell_type=cell_type,
             bidirectional=bidirectional,
             name="encoder",
@@ -155,5 +170,6 @@ class Seq2Seq(keras.Model):
             bidirectional=self.bidirectional,
             concat_context=self.concat_context,
             initial_state=self.initial_state,
+            encoder_units=self.encoder_units,
         )
         return config

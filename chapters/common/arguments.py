@@ -4,6 +4,7 @@ One helper per kind of argument, so that every function refuses bad input with t
 same clear message: what was expected, and what was received.
 """
 
+import argparse
 import numbers
 
 
@@ -32,3 +33,13 @@ def positive_int(value, name: str, minimum: int = 1) -> int:
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"{name} must be {kind}. Received: {name}={value!r}")
     return int(value)
+
+
+def positive_int_argument(text: str) -> int:
+    """An `argparse` type: a command-line value that must be a positive integer."""
+    try:
+        return positive_int(int(text), "the value")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer. Received: {text!r}"
+        ) from None

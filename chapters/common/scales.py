@@ -47,11 +47,12 @@ class Scale:
     # Chapter 2 encoder-decoder on Tatoeba: passes over the data (its CPU budget).
     seq2seq_epochs: int
     # Chapter 2 length curve (toy grammar): training pairs, passes over them,
-    # longest source in English words, and the context sizes compared.
+    # longest source in English words, and the context sizes compared (encoder
+    # units; the decoder keeps `hidden_units`).
     length_curve_train_pairs: int
     length_curve_epochs: int
     length_curve_max_words: int
-    length_curve_hidden_units: tuple[int, ...]
+    length_curve_context_units: tuple[int, ...]
 
 
 SCALES = {
@@ -74,7 +75,7 @@ SCALES = {
         length_curve_train_pairs=300,
         length_curve_epochs=1,
         length_curve_max_words=20,
-        length_curve_hidden_units=(16, 32),
+        length_curve_context_units=(16, 32),
     ),
     "cpu": Scale(
         name="cpu",
@@ -92,10 +93,10 @@ SCALES = {
         task_shape_epochs=8,
         number_words_epochs=80,
         seq2seq_epochs=5,
-        length_curve_train_pairs=4_000,
-        length_curve_epochs=7,
+        length_curve_train_pairs=8_000,
+        length_curve_epochs=8,
         length_curve_max_words=50,
-        length_curve_hidden_units=(128, 256),
+        length_curve_context_units=(128, 256),
     ),
     "gpu": Scale(
         name="gpu",
@@ -116,7 +117,7 @@ SCALES = {
         length_curve_train_pairs=40_000,
         length_curve_epochs=20,
         length_curve_max_words=50,
-        length_curve_hidden_units=(128, 512),
+        length_curve_context_units=(128, 512),
     ),
 }
 
