@@ -24,8 +24,17 @@ lab: $(VENV)/installed
 	$(BIN)/jupyter lab lessons/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make test: unit tests, then every lesson and solution notebook at the ci scale.
+# The layers' backend-neutral tests run a second time under JAX, where it is
+# installed (requirements.txt pins it; the Colab-like stack has none).
+JAX_TESTS := tests/test_ch03_attention.py tests/test_ch03_model.py tests/test_masks.py
 test: $(VENV)/installed
 	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q
+	@if $(BIN)/python -c "import jax" 2>/dev/null; then \
+		echo "KERAS_BACKEND=jax: $(JAX_TESTS)"; \
+		KERAS_BACKEND=jax COURSE_SCALE=ci $(BIN)/python -m pytest -q $(JAX_TESTS); \
+	else \
+		echo "jax is not installed: the JAX backend's tests are skipped."; \
+	fi
 	COURSE_SCALE=ci $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider $(NOTEBOOKS)
 
 ## make test-colab: the same tests on a Colab-like stack, in its own .venv-colab:

@@ -129,7 +129,14 @@ def content_flags(pair, direction="zh-en"):
     return [word in CONTENT_WORDS for word in pair.chinese_words for _ in word]
 
 
-def _check_pairs(toy_pairs):
+def is_scored(token, sources, reference_id):
+    """Whether a target token tests the memory of a source word: it has a source
+    counterpart (`sources`, its aligned positions), is no punctuation mark, and
+    its reference id is not `[UNK]`."""
+    return bool(sources) and token not in PUNCTUATION and reference_id != UNK_ID
+
+
+def check_pairs(toy_pairs):
     toy_pairs = list(toy_pairs)
     if not toy_pairs:
         raise ValueError("toy_pairs must hold at least one ToyPair. Received: []")
@@ -212,7 +219,7 @@ def score_target_tokens(model, toy_pairs, data, batch_size=64):
         ValueError: the tokenizers split a sentence differently from the toy
             grammar, so tokens and alignment links would not match.
     """
-    toy_pairs = _check_pairs(toy_pairs)
+    toy_pairs = check_pairs(toy_pairs)
     direction = f"{data.source_language}-{data.target_language}"
     text_pairs, alignments = [], []
     for index, pair in enumerate(toy_pairs):
@@ -236,8 +243,7 @@ def score_target_tokens(model, toy_pairs, data, batch_size=64):
         source_words, tokens, links = alignments[index]
         content = content_flags(pair, direction)
         for position, (token, sources) in enumerate(zip(tokens, links, strict=True)):
-            unknown = references[index][position] == UNK_ID
-            if not sources or token in PUNCTUATION or unknown:
+            if not is_scored(token, sources, references[index][position]):
                 continue
             last = sources[-1]
             records.append(
