@@ -46,6 +46,13 @@ class Scale:
     number_words_epochs: int
     # Chapter 2 encoder-decoder on Tatoeba: passes over the data (its CPU budget).
     seq2seq_epochs: int
+    # Chapter 3 attention model on Tatoeba in lesson 3c: passes over the data (its
+    # CPU budget; the chapter's command line uses `seq2seq_epochs`, chapter 2's).
+    attention_epochs: int
+    # Chapter 3 cost of attention (lesson 3a): the source and target lengths
+    # timed, and the calls whose median time is kept.
+    attention_cost_lengths: tuple[int, ...]
+    attention_cost_repetitions: int
     # Chapter 2 length curve (toy grammar): training pairs, passes over them,
     # longest source in English words, and the context sizes compared (encoder
     # units; the decoder keeps `hidden_units`).
@@ -72,6 +79,9 @@ SCALES = {
         task_shape_epochs=1,
         number_words_epochs=3,
         seq2seq_epochs=1,
+        attention_epochs=1,
+        attention_cost_lengths=(8, 16, 32),
+        attention_cost_repetitions=3,
         length_curve_train_pairs=300,
         length_curve_epochs=1,
         length_curve_max_words=20,
@@ -93,6 +103,9 @@ SCALES = {
         task_shape_epochs=8,
         number_words_epochs=80,
         seq2seq_epochs=5,
+        attention_epochs=3,
+        attention_cost_lengths=(16, 32, 64, 96),
+        attention_cost_repetitions=9,
         length_curve_train_pairs=8_000,
         length_curve_epochs=8,
         length_curve_max_words=50,
@@ -114,6 +127,9 @@ SCALES = {
         task_shape_epochs=20,
         number_words_epochs=200,
         seq2seq_epochs=30,
+        attention_epochs=30,
+        attention_cost_lengths=(16, 32, 64, 96),
+        attention_cost_repetitions=9,
         length_curve_train_pairs=40_000,
         length_curve_epochs=20,
         length_curve_max_words=50,
