@@ -184,12 +184,13 @@ for translation, index in zip(greedy_translations, chosen, strict=True):
 # - **Mostly in order, with jumps.** For 我希望去夏威夷。 the bright cells go
 #   down and to the right: *wish* draws on 望, *go* on 夷 and 威, the second *to*
 #   on 威; the [UNK] that stands for *Hawaii* spreads over 威 and 夷.
-# - **Often one character late.** *i* draws on 希, not on 我; *wish* on 望, not
+# - **Here, one character late.** *i* draws on 希, not on 我; *wish* on 望, not
 #   on 希. The encoder reads left to right, so its state at 希 has read 我 as
 #   well: a weight on a character is a weight on everything before it too, and
 #   the model may pick the state that has read a little more. (Bahdanau et al.
 #   used an encoder that reads both ways, whose state at a character is centred
-#   on it.)
+#   on it.) Lesson 3d measures on the toy grammar whether this is the rule; it
+#   is not.
 # - **Spread out when the model is lost.** In the long sentence about Tom and
 #   Mary, and in the sentence with quotation marks, the weights after the first
 #   few words are spread thinly over many characters, and the translations fall
@@ -244,9 +245,9 @@ if different:
 #   and 20.5 with beam search after 3 epochs, above chapter 2's model after 12.
 # - `Translation.attention` holds, for every word written, the weights over the
 #   source characters; `plots.plot_attention` draws them with both scripts.
-# - The weights mostly move along the sentence, often one character after the
-#   one we would pick (a left-to-right encoder's state has read the characters
-#   before it too), and spread out where the translation goes wrong.
+# - The weights mostly move along the sentence, sometimes one character after
+#   the one we would pick (a left-to-right encoder's state has read the
+#   characters before it too), and spread out where the translation goes wrong.
 #
 # ## Exercises
 #
