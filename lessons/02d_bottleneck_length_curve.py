@@ -74,7 +74,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from chapters.ch02_encoder_decoder import exercises, experiments
-from chapters.common import alignment_curves, plots
+from chapters.common import plots
 from chapters.common.scales import current_scale, set_seed
 
 lesson_started = time.perf_counter()
@@ -158,8 +158,8 @@ for units in scale.length_curve_context_units:
 # ## Experiment 1: BLEU by sentence length
 #
 # `experiments.length_curve_experiment` trains one encoder–decoder per context
-# size on the same data, translates the test split greedily, and computes corpus BLEU in each
-# bucket of English words. It hands the course's shared
+# size on the same data, translates the test split greedily, and computes corpus
+# BLEU in each bucket of English words. It hands the course's shared
 # `chapters.common.experiments.length_curve` one model factory per size; chapter 3
 # hands it an attention model too. The command
 #
@@ -171,11 +171,7 @@ for units in scale.length_curve_context_units:
 # %%
 curve = experiments.length_curve_experiment(scale, data=data)
 print(curve.table())
-for name in curve.bleu:
-    print(
-        f"{name}: {curve.parameters[name]:,} parameters, "
-        f"trained in {curve.seconds[name]:.0f} s"
-    )
+print("\n".join(curve.model_lines()))
 
 # %%
 plots.plot_length_curve(
@@ -247,24 +243,7 @@ for table in experiments.aligned_word_tables(word_curves):
     print(table, end="\n\n")
 
 # %%
-long_after = experiments.LONG_AFTER_WORDS
-panels = [
-    (f"(a) at most {long_after} English words", "where the source word sits"),
-    (f"(a) more than {long_after} English words", "where the source word sits"),
-    ("(b) translating the last 5 source words", "sentence length (English words)"),
-]
-figure, axes = plt.subplots(1, 3, figsize=(15, 4.5), sharey=True, layout="constrained")
-for ax, group, (title, xlabel) in zip(axes, word_curves.values(), panels, strict=True):
-    alignment_curves.plot_accuracy_curves(group, ax=ax, xlabel=xlabel, title=title)
-# One scale for the three panels, from 0 to just above the highest accuracy.
-accuracies = [
-    accuracy
-    for group in word_curves.values()
-    for model_curve in group.values()
-    for accuracy in model_curve["accuracy"]
-    if not np.isnan(accuracy)
-]
-axes[0].set_ylim(0, max(1.1 * max(accuracies, default=0.0), 0.1))
+experiments.plot_aligned_word_curves(word_curves)
 plt.show()
 
 # %% [markdown]

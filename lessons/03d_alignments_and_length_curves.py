@@ -69,7 +69,7 @@ import numpy as np
 
 from chapters.ch02_encoder_decoder import experiments as chapter2
 from chapters.ch03_attention import experiments
-from chapters.common import alignment_curves, alignment_quality, fonts, plots
+from chapters.common import alignment_quality, fonts, plots
 from chapters.common.scales import current_scale, set_seed
 
 lesson_started = time.perf_counter()
@@ -112,11 +112,7 @@ print(data.describe("test"))
 # %%
 curve = experiments.length_curve_experiment(scale, data=data)
 print(curve.table())
-for name in curve.bleu:
-    print(
-        f"{name}: {curve.parameters[name]:,} parameters, "
-        f"trained in {curve.seconds[name]:.0f} s"
-    )
+print("\n".join(curve.model_lines()))
 
 # %%
 plots.plot_length_curve(
@@ -163,16 +159,7 @@ for table in chapter2.aligned_word_tables(word_curves):
     print(table, end="\n\n")
 
 # %%
-long_after = chapter2.LONG_AFTER_WORDS
-panels = [
-    (f"(a) at most {long_after} English words", "where the source word sits"),
-    (f"(a) more than {long_after} English words", "where the source word sits"),
-    ("(b) translating the last 5 source words", "sentence length (English words)"),
-]
-figure, axes = plt.subplots(1, 3, figsize=(15, 4.5), sharey=True, layout="constrained")
-for ax, group, (title, xlabel) in zip(axes, word_curves.values(), panels, strict=True):
-    alignment_curves.plot_accuracy_curves(group, ax=ax, xlabel=xlabel, title=title)
-axes[0].set_ylim(0, 1)
+chapter2.plot_aligned_word_curves(word_curves)
 plt.show()
 
 # %% [markdown]
@@ -305,12 +292,12 @@ print(
 #
 # ## Exercises
 #
-# **Exercise 1 (open, no check):** `alignment_quality.alignment_scores(weights,
+# **Exercise 7 (open, no check):** `alignment_quality.alignment_scores(weights,
 # toy_pairs, data, content_only=True)` scores content words only (nouns, verbs,
 # adjectives, names, pronouns, places, times). Compute it for the attention
 # model and the diagonal; which kinds of words does the attention align best?
 #
-# **Exercise 2 (open, no check):** the arg-max keeps one link per word. Write a
+# **Exercise 8 (open, no check):** the arg-max keeps one link per word. Write a
 # function that keeps every source character whose weight is at least a
 # threshold (say 0.3), and compute the AER of those links for a few thresholds:
 # where is it lowest, and why can it go below the one-link floor printed above?

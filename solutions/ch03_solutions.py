@@ -44,7 +44,7 @@ import numpy as np
 from chapters.ch03_attention import exercises
 
 # %% [markdown]
-# ## The additive score
+# ## Lesson 03a: the additive score
 #
 # Bahdanau et al. (2015) score the decoder state `s` against each encoder state
 # `h_i` with a small network of one hidden layer: `e_i = v_a^T tanh(W_a s + U_a
@@ -65,7 +65,7 @@ def additive_scores(query, keys, query_weights, key_weights, score_vector):
 exercises.check_additive_scores(additive_scores)
 
 # %% [markdown]
-# ## The masked softmax
+# ## Lesson 03a: the masked softmax
 #
 # Padding scores become `-inf`, so that `exp` gives them exactly 0. Each row's
 # max over its real tokens is subtracted before `exp` (the softmax does not
@@ -88,7 +88,7 @@ def masked_softmax(scores, mask):
 exercises.check_masked_softmax(masked_softmax)
 
 # %% [markdown]
-# ## The context vector
+# ## Lesson 03a: the context vector
 #
 # `c = Σ_i α_i h_i`: each encoder state times its weight, summed over the source
 # axis. The weights get a feature axis, `(B, S, 1)`, to scale each state `(B, S,
@@ -103,7 +103,7 @@ def context_vector(weights, values):
 exercises.check_context_vector(context_vector)
 
 # %% [markdown]
-# ## One step of the attention decoder
+# ## Lesson 03b: one step of the attention decoder
 #
 # The step as the lesson writes it for a SimpleRNN decoder:
 #
@@ -148,7 +148,7 @@ def attention_decoder_step(
 exercises.check_attention_decoder_step(attention_decoder_step)
 
 # %% [markdown]
-# ## Reading a heatmap
+# ## Lesson 03c: reading a heatmap
 #
 # Row `t` of the weights is what target token `t` attended to; the column with
 # its largest weight is the source token it attends to most. `np.argmax` along

@@ -135,9 +135,7 @@ def test_encoder_units_size_the_context_and_only_what_reads_it():
     assert small.decoder.output_projection.count_params() == (
         large.decoder.output_projection.count_params()
     )
-    kernel = {
-        model: model.decoder.rnn.cell.kernel.shape for model in (small, large)
-    }
+    kernel = {model: model.decoder.rnn.cell.kernel.shape for model in (small, large)}
     assert kernel[small] == (8 + 3, 3 * 6) and kernel[large] == (8 + 5, 3 * 6)
     assert Seq2Seq(20, 15, 8, 6).encoder_units == 6
 

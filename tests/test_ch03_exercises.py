@@ -94,7 +94,9 @@ def test_solutions_agree_with_keras_additive_attention():
     layer.set_weights([score_vector])
     _, keras_weights = layer(
         [projected_query, projected_keys],
-        mask=[None, mask],
+        # (B, 1, S): Keras 3.10 subtracts a (B, S) value mask from (B, T, S)
+        # scores without expanding it.
+        mask=[None, mask[:, None, :]],
         return_attention_scores=True,
     )
     weights = solutions.masked_softmax(

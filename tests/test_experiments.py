@@ -1,18 +1,24 @@
 """The shared experiment toolkit: translation data, honest subsets, provenance,
 evaluation by length, and both experiments run with any chapter's model factory."""
 
+import argparse
 import functools
 import math
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from chapters.ch02_encoder_decoder import Seq2Seq
+from chapters.ch02_encoder_decoder import experiments as chapter2
 from chapters.ch02_encoder_decoder.experiments import (
     build_seq2seq,
     length_curve_experiment,
     main,
 )
+from chapters.ch03_attention import AttentionSeq2Seq
+from chapters.ch03_attention import experiments as chapter3
 from chapters.common import (
     evaluation,
     experiments,
@@ -21,6 +27,7 @@ from chapters.common import (
     tatoeba,
     translation_data,
 )
+from chapters.common.arguments import positive_int_argument
 from chapters.common.tokenizers import tokenize
 from chapters.common.translator import Translation
 
@@ -216,3 +223,71 @@ def test_the_command_line_refuses_zero_epochs(capsys):
     with pytest.raises(SystemExit):
         main(["tatoeba", "--epochs", "0"])
     assert "positive integer" in capsys.readouterr().err
+
+
+def test_one_builder_sizes_and_compiles_any_chapters_model():
+    data = translation_data.toy_data(32, 8, max_words=6)
+    for model_class in (Seq2Seq, AttentionSeq2Seq):
+        model = experiments.build_translation_model(model_class, data, 8, 12)
+        assert isinstance(model, model_class) and model.built and model.compiled
+        assert (
+            model.encoder.embedding.input_dim == data.source_tokenizer.vocabulary_size
+        )
+        assert (
+            model.decoder.output_projection.units
+            == data.target_tokenizer.vocabulary_size
+        )
+    attention = chapter3.build_attention_model(data, 8, 12, attention_units=5)
+    assert attention.decoder.attention.units == 5
+
+
+def test_result_and_model_lines_print_what_was_measured():
+    lines = experiments.results_lines({"corpus": "toy grammar", "bleu_greedy": 12.3456})
+    assert lines == ["corpus: toy grammar", "bleu_greedy: 12.346"]
+    curve = experiments.LengthCurve(
+        corpus="toy grammar",
+        source_unit="words",
+        labels=["1-5"],
+        counts=[3],
+        bleu={"a": [1.0], "b": [2.0]},
+        parameters={"a": 1234, "b": 56},
+        seconds={"a": 1.4, "b": 20.6},
+    )
+    assert curve.model_lines() == [
+        "a: 1,234 parameters, trained in 1 s",
+        "b: 56 parameters, trained in 21 s",
+    ]
+
+
+def test_chapter_three_length_curve_trains_both_models_on_the_same_data():
+    scale = scales.SCALES["ci"]
+    data = chapter2.length_curve_data(scale, train_pairs=64)
+    curve = chapter3.length_curve_experiment(scale, epochs=1, data=data)
+    assert list(curve.models) == [chapter3.NO_ATTENTION, chapter3.ATTENTION]
+    assert isinstance(curve.models[chapter3.NO_ATTENTION], Seq2Seq)
+    assert isinstance(curve.models[chapter3.ATTENTION], AttentionSeq2Seq)
+    assert curve.source_unit == "English words"
+    assert sum(curve.counts) == len(data.splits["test"])
+    toy_pairs = chapter2.length_curve_toy_pairs(scale, data)
+    scores = chapter3.alignment_results(
+        curve.models[chapter3.ATTENTION], data, toy_pairs
+    )
+    assert list(scores) == [chapter3.ATTENTION, "diagonal baseline"]
+    assert scores[chapter3.ATTENTION].tokens == scores["diagonal baseline"].tokens > 0
+
+
+def test_the_aligned_word_curves_plot_draws_every_model_on_three_panels():
+    curve = {"labels": ["1-10", "11+"], "accuracy": [0.5, 0.25], "counts": [4, 4]}
+    groups = {name: {"m1": curve, "m2": curve} for name in ("a", "b", "c")}
+    figure = chapter2.plot_aligned_word_curves(groups)
+    assert len(figure.axes) == 3
+    assert all(len(ax.get_lines()) == 2 for ax in figure.axes)
+    assert figure.axes[0].get_ylim() == (0.0, 1.0)
+    plt.close(figure)
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "x", "2.5"])
+def test_command_line_sizes_must_be_positive_integers(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="positive integer"):
+        positive_int_argument(text)
+    assert positive_int_argument("7") == 7

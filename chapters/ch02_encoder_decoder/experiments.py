@@ -24,13 +24,14 @@ word it translates lies (`chapters.common.alignment_curves`).
 import argparse
 import functools
 
+import matplotlib.pyplot as plt
+
 from chapters.ch02_encoder_decoder.model import Seq2Seq
 from chapters.common import (
     alignment_curves,
     experiments,
     scales,
     toy_grammar,
-    training,
     translation_data,
 )
 from chapters.common.arguments import positive_int_argument
@@ -52,40 +53,18 @@ def build_seq2seq(data, embedding_dim, hidden_units, learning_rate=3e-3, **optio
         learning_rate: Adam's (see `training.compile_translation_model`).
         **options: passed on to `Seq2Seq` (e.g. `concat_context=False`).
     """
-    model = Seq2Seq(
-        data.source_tokenizer.vocabulary_size,
-        data.target_tokenizer.vocabulary_size,
-        embedding_dim=embedding_dim,
-        hidden_units=hidden_units,
-        **options,
+    return experiments.build_translation_model(
+        Seq2Seq, data, embedding_dim, hidden_units, learning_rate, **options
     )
-    model.build(((None, None), (None, None)))  # (B, S) source, (B, T) target ids
-    return training.compile_translation_model(model, learning_rate)
 
 
 def tatoeba_experiment(scale=None, epochs=None, verbose=2):
     """Trains the chapter's model on Tatoeba zh->en; greedy and beam BLEU.
 
     Returns:
-        `(results, model, data)`: the dict of `experiments.translation_experiment`
-        (with `"scale"` added), the trained model and its `TranslationData`.
+        `(results, model, data)`; see `experiments.tatoeba_experiment`.
     """
-    scale = scale or scales.current_scale()
-    data = translation_data.tatoeba_data(scale)
-    factory = functools.partial(
-        build_seq2seq,
-        embedding_dim=scale.embedding_dim,
-        hidden_units=scale.hidden_units,
-    )
-    results, model = experiments.translation_experiment(
-        factory,
-        data,
-        epochs or scale.seq2seq_epochs,
-        scale.batch_size,
-        beam_width=scale.beam_width,
-        verbose=verbose,
-    )
-    return {"scale": scale.name, **results}, model, data
+    return experiments.tatoeba_experiment(build_seq2seq, scale, epochs, verbose)
 
 
 def length_curve_data(scale, train_pairs=None):
@@ -221,6 +200,30 @@ def aligned_word_curves(records, long_after=LONG_AFTER_WORDS, last_words=5):
     return groups
 
 
+def plot_aligned_word_curves(curves, long_after=LONG_AFTER_WORDS, last_words=5):
+    """The three groups of `aligned_word_curves` side by side, every model on
+    each panel, on one accuracy scale from 0 to 1.
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    panels = [
+        (f"(a) at most {long_after} English words", "where the source word sits"),
+        (f"(a) more than {long_after} English words", "where the source word sits"),
+        (
+            f"(b) translating the last {last_words} source words",
+            "sentence length (English words)",
+        ),
+    ]
+    figure, axes = plt.subplots(
+        1, 3, figsize=(15, 4.5), sharey=True, layout="constrained"
+    )
+    for ax, group, (title, xlabel) in zip(axes, curves.values(), panels, strict=True):
+        alignment_curves.plot_accuracy_curves(group, ax=ax, xlabel=xlabel, title=title)
+    axes[0].set_ylim(0, 1)
+    return figure
+
+
 def aligned_word_tables(curves):
     """One printed table per group of `aligned_word_curves`."""
     return [
@@ -259,10 +262,7 @@ def main(argv=None):
     if arguments.experiment == "tatoeba":
         results, _, data = tatoeba_experiment(scale, epochs=arguments.epochs)
         print(data.describe("test"))
-        for key, value in results.items():
-            print(
-                f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}"
-            )
+        print("\n".join(experiments.results_lines(results)))
         return
     data = length_curve_data(scale, arguments.train_pairs)
     curve = length_curve_experiment(
@@ -273,11 +273,7 @@ def main(argv=None):
         data=data,
     )
     print(curve.table())
-    for name in curve.bleu:
-        print(
-            f"{name}: {curve.parameters[name]:,} parameters, "
-            f"trained in {curve.seconds[name]:.0f} s"
-        )
+    print("\n".join(curve.model_lines()))
     if arguments.by_position:
         records = aligned_word_records(curve, data, length_curve_toy_pairs(scale, data))
         for table in aligned_word_tables(aligned_word_curves(records)):

@@ -24,8 +24,6 @@ from chapters.common import (
     alignment_quality,
     experiments,
     scales,
-    training,
-    translation_data,
 )
 from chapters.common.arguments import positive_int_argument
 
@@ -44,39 +42,18 @@ def build_attention_model(
         learning_rate: Adam's (see `training.compile_translation_model`).
         **options: passed on to `AttentionSeq2Seq` (e.g. `attention_units`).
     """
-    model = AttentionSeq2Seq(
-        data.source_tokenizer.vocabulary_size,
-        data.target_tokenizer.vocabulary_size,
-        embedding_dim=embedding_dim,
-        hidden_units=hidden_units,
-        **options,
+    return experiments.build_translation_model(
+        AttentionSeq2Seq, data, embedding_dim, hidden_units, learning_rate, **options
     )
-    model.build(((None, None), (None, None)))  # (B, S) source, (B, T) target ids
-    return training.compile_translation_model(model, learning_rate)
 
 
 def tatoeba_experiment(scale=None, epochs=None, verbose=2):
     """Trains the attention model on Tatoeba zh->en with chapter 2's budget.
 
     Returns:
-        `(results, model, data)`, as `chapter2.tatoeba_experiment` returns them.
+        `(results, model, data)`; see `experiments.tatoeba_experiment`.
     """
-    scale = scale or scales.current_scale()
-    data = translation_data.tatoeba_data(scale)
-    factory = functools.partial(
-        build_attention_model,
-        embedding_dim=scale.embedding_dim,
-        hidden_units=scale.hidden_units,
-    )
-    results, model = experiments.translation_experiment(
-        factory,
-        data,
-        epochs or scale.seq2seq_epochs,
-        scale.batch_size,
-        beam_width=scale.beam_width,
-        verbose=verbose,
-    )
-    return {"scale": scale.name, **results}, model, data
+    return experiments.tatoeba_experiment(build_attention_model, scale, epochs, verbose)
 
 
 def length_curve_experiment(
@@ -142,21 +119,14 @@ def main(argv=None):
     if arguments.experiment == "tatoeba":
         results, _, data = tatoeba_experiment(scale, epochs=arguments.epochs)
         print(data.describe("test"))
-        for key, value in results.items():
-            print(
-                f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}"
-            )
+        print("\n".join(experiments.results_lines(results)))
         return
     data = chapter2.length_curve_data(scale, arguments.train_pairs)
     curve = length_curve_experiment(
         scale, epochs=arguments.epochs, verbose=2, data=data
     )
     print(curve.table())
-    for name in curve.bleu:
-        print(
-            f"{name}: {curve.parameters[name]:,} parameters, "
-            f"trained in {curve.seconds[name]:.0f} s"
-        )
+    print("\n".join(curve.model_lines()))
     if arguments.by_position:
         toy_pairs = chapter2.length_curve_toy_pairs(scale, data)
         records = chapter2.aligned_word_records(curve, data, toy_pairs)

@@ -11,9 +11,35 @@ A chapter passes a **model factory**, `factory(data) -> compiled model` (see
 """
 
 import dataclasses
+import functools
 
-from chapters.common import evaluation, sampling, scales, training
+from chapters.common import evaluation, sampling, scales, training, translation_data
 from chapters.common.tokenizers import tokenize
+
+
+def build_translation_model(
+    model_class, data, embedding_dim, hidden_units, learning_rate=3e-3, **options
+):
+    """A translation model sized for `data`, built and compiled.
+
+    Args:
+        model_class: a model class taking `(source_vocabulary_size,
+            target_vocabulary_size, embedding_dim=, hidden_units=, **options)`
+            and called on `(source_ids, decoder_input_ids)`, e.g. `Seq2Seq`.
+        data: a `TranslationData`; its tokenizers give the vocabulary sizes.
+        embedding_dim, hidden_units: the model's sizes.
+        learning_rate: Adam's (see `training.compile_translation_model`).
+        **options: passed on to `model_class`.
+    """
+    model = model_class(
+        data.source_tokenizer.vocabulary_size,
+        data.target_tokenizer.vocabulary_size,
+        embedding_dim=embedding_dim,
+        hidden_units=hidden_units,
+        **options,
+    )
+    model.build(((None, None), (None, None)))  # (B, S) source, (B, T) target ids
+    return training.compile_translation_model(model, learning_rate)
 
 
 def translation_experiment(
@@ -66,6 +92,46 @@ def translation_experiment(
     return results, model
 
 
+def tatoeba_experiment(builder, scale=None, epochs=None, verbose=2):
+    """Trains a chapter's model on Tatoeba zh->en with the scale's sizes; greedy
+    and beam BLEU on the sampled test split.
+
+    Args:
+        builder: `builder(data, embedding_dim, hidden_units) -> compiled model`,
+            e.g. chapter 2's `build_seq2seq`.
+        scale: sizes; default `scales.current_scale()`.
+        epochs: default the scale's `seq2seq_epochs`, the budget every chapter's
+            Tatoeba model is compared at.
+        verbose: Keras' progress display.
+
+    Returns:
+        `(results, model, data)`: the dict of `translation_experiment` with
+        `"scale"` added, the trained model and its `TranslationData`.
+    """
+    scale = scale or scales.current_scale()
+    data = translation_data.tatoeba_data(scale)
+    factory = functools.partial(
+        builder, embedding_dim=scale.embedding_dim, hidden_units=scale.hidden_units
+    )
+    results, model = translation_experiment(
+        factory,
+        data,
+        epochs or scale.seq2seq_epochs,
+        scale.batch_size,
+        beam_width=scale.beam_width,
+        verbose=verbose,
+    )
+    return {"scale": scale.name, **results}, model, data
+
+
+def results_lines(results):
+    """The lines a command line prints for a `translation_experiment` result."""
+    return [
+        f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}"
+        for key, value in results.items()
+    ]
+
+
 @dataclasses.dataclass
 class LengthCurve:
     """BLEU per source-length bucket, for several models on the same test split.
@@ -116,6 +182,14 @@ class LengthCurve:
             + "  ".join(f"{self.overall_bleu[n]:{width}.1f}" for n in names)
         )
         return "\n".join(lines)
+
+    def model_lines(self):
+        """One line per model: its parameters and training time."""
+        return [
+            f"{name}: {self.parameters[name]:,} parameters, "
+            f"trained in {self.seconds[name]:.0f} s"
+            for name in self.bleu
+        ]
 
 
 def length_curve(
