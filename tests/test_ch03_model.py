@@ -7,8 +7,6 @@ real source tokens; and `Translator` must return them per output token, the same
 eager and compiled, alone and in a batch.
 """
 
-import warnings
-
 import keras
 import numpy as np
 import pytest
@@ -16,12 +14,9 @@ import pytest
 from chapters.ch03_attention import numpy_attention
 from chapters.ch03_attention.decoder import AttentionDecoder
 from chapters.ch03_attention.model import AttentionSeq2Seq
-from chapters.common import metrics
 from chapters.common.decoding import ATTENTION_WEIGHTS
-from chapters.common.pipeline import make_dataset
-from chapters.common.tokenizers import WordTokenizer
-from chapters.common.translator import Translator
-from chapters.common.vocabulary import PAD_ID, Vocabulary
+from chapters.common.vocabulary import PAD_ID
+from tests import reversal_task
 
 # The searches and `Translator` run in TensorFlow (`tf.function`, `tf.data`); the
 # model's own tests also run under JAX (see the Makefile).
@@ -168,56 +163,14 @@ def test_keras_round_trip_gives_identical_outputs(tmp_path, options):
     )
 
 
-REVERSE_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight"]
-
-
-def reverse_pairs(count, seed):
-    """`"one two three"` -> `"three two one"`: attention must look back at the
-    source in reverse."""
-    rng = np.random.default_rng(seed)
-    pairs = []
-    for _ in range(count):
-        words = [REVERSE_WORDS[i] for i in rng.integers(0, 8, rng.integers(2, 7))]
-        pairs.append((" ".join(words), " ".join(reversed(words))))
-    return pairs
-
-
 @pytest.fixture(scope="module")
 def translator():
-    keras.utils.set_random_seed(7)
-    vocabulary = Vocabulary.build([REVERSE_WORDS])
-    source_tokenizer = WordTokenizer(vocabulary, "en")
-    target_tokenizer = WordTokenizer(vocabulary, "en")
-    dataset = make_dataset(
-        reverse_pairs(1536, 0), source_tokenizer, target_tokenizer, 32
-    )
-    model = AttentionSeq2Seq(
-        len(vocabulary), len(vocabulary), embedding_dim=16, hidden_units=32
-    )
-    model.compile(keras.optimizers.Adam(0.01), loss=metrics.masked_loss)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        model.fit(dataset, epochs=6, verbose=0)
-    return Translator(model, source_tokenizer, target_tokenizer, max_output_tokens=10)
+    return reversal_task.trained_translator(AttentionSeq2Seq)
 
 
 @tensorflow_only
 def test_the_trained_model_reverses_and_attends_to_the_word_it_writes(translator):
-    pairs = reverse_pairs(40, 1)
-    outputs = translator.translate([source for source, _ in pairs])
-    exact = sum(
-        output == reference
-        for output, (_, reference) in zip(outputs, pairs, strict=True)
-    )
-    assert exact >= 30, list(zip(outputs, pairs, strict=True))
-    # Reversing: the word written at step t is the source's word -1 - t, which
-    # the arg-max of a well-trained model's weights points at most of the time.
-    hits = total = 0
-    for translation in translator.translate_with_scores(["one two three four five"]):
-        for step, row in enumerate(translation.attention[:5]):
-            hits += int(np.argmax(row) == 4 - step)
-            total += 1
-    assert hits >= 3, translation.attention.round(2)
+    reversal_task.assert_reverses_and_attends_to_the_mirrored_word(translator)
 
 
 @tensorflow_only
@@ -225,23 +178,4 @@ def test_the_trained_model_reverses_and_attends_to_the_word_it_writes(translator
 def test_translations_carry_weights_eager_equals_compiled_alone_equals_batched(
     translator, method
 ):
-    sentences = ["one two", "three four five six seven", "eight one eight"]
-    eager = Translator(
-        translator.model,
-        translator.source_tokenizer,
-        translator.target_tokenizer,
-        max_output_tokens=10,
-        compiled=False,
-    )
-    batched = translator.translate_with_scores(sentences, method=method)
-    for index, sentence in enumerate(sentences):
-        (alone,) = translator.translate_with_scores([sentence], method=method)
-        (uncompiled,) = eager.translate_with_scores([sentence], method=method)
-        for other in (alone, uncompiled):
-            assert other.text == batched[index].text
-            np.testing.assert_allclose(
-                other.attention, batched[index].attention, atol=1e-5
-            )
-        weights = batched[index].attention
-        assert weights.shape == (len(batched[index].tokens), len(sentence.split()))
-        np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
+    reversal_task.assert_weights_agree_eager_compiled_alone_batched(translator, method)
