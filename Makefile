@@ -26,7 +26,8 @@ lab: $(VENV)/installed
 ## make test: unit tests, then every lesson and solution notebook at the ci scale.
 # The layers' backend-neutral tests run a second time under JAX, where it is
 # installed (requirements.txt pins it; the Colab-like stack has none).
-JAX_TESTS := tests/test_ch03_attention.py tests/test_ch03_model.py tests/test_masks.py
+JAX_TESTS := tests/test_ch03_attention.py tests/test_ch03_model.py tests/test_masks.py \
+	tests/test_ch04_attention.py tests/test_ch04_scaling.py tests/test_ch04_model.py
 test: $(VENV)/installed
 	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q
 	@if $(BIN)/python -c "import jax" 2>/dev/null; then \

@@ -16,6 +16,7 @@ from chapters.ch03_attention.attention import (
     masked_softmax,
 )
 from chapters.ch03_attention.cost import attention_cost, linear_fit
+from tests.attention_testing import input_gradients, padding
 
 to_numpy = keras.ops.convert_to_numpy
 needs_tensorflow = pytest.mark.skipif(
@@ -33,11 +34,6 @@ def random_inputs(batch=3, target=4, source=5, query_dim=3, key_dim=6, value_dim
     )
 
 
-def padding(lengths, source=5):
-    """A `(B, S)` value mask, True at the first `length` positions of each row."""
-    return np.arange(source)[None, :] < np.array(lengths)[:, None]
-
-
 def layer_weights(layer):
     """The layer's `W_a`, `U_a` and `v_a` as NumPy arrays."""
     return (
@@ -51,24 +47,6 @@ def set_layer_weights(layer, query_weights, key_weights, score_vector):
     layer.query_projection.kernel.assign(query_weights)
     layer.key_projection.kernel.assign(key_weights)
     layer.score_vector.assign(score_vector)
-
-
-def input_gradients(function, *inputs):
-    """Gradients of `sum(function(*inputs))` with respect to each input."""
-    if keras.backend.backend() == "jax":
-        import jax
-
-        def total(*tensors):
-            return keras.ops.sum(function(*tensors))
-
-        return jax.grad(total, argnums=tuple(range(len(inputs))))(*inputs)
-    import tensorflow as tf
-
-    tensors = [tf.convert_to_tensor(value) for value in inputs]
-    with tf.GradientTape() as tape:
-        tape.watch(tensors)
-        total = tf.reduce_sum(function(*tensors))
-    return tape.gradient(total, tensors)
 
 
 def test_hand_computed_example_wo_ai_ni():

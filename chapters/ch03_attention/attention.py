@@ -294,7 +294,10 @@ class AdditiveAttention(BaseAttention):
         hidden = ops.tanh(
             ops.expand_dims(projected_query, 2) + ops.expand_dims(keys, 1)
         )  # (B, T, S, A)
-        return ops.matmul(hidden, self.score_vector)  # (B, T, S)
+        # Keras casts weights to the compute dtype only inside `__call__`; a decoder
+        # calling `attend` directly needs the cast (e.g. under mixed_float16).
+        score_vector = ops.cast(self.score_vector, hidden.dtype)
+        return ops.matmul(hidden, score_vector)  # (B, T, S)
 
     def get_config(self):
         config = super().get_config()

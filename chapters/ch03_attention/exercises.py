@@ -19,10 +19,12 @@ import numpy as np
 from chapters.ch03_attention import numpy_attention
 from chapters.common.checks import (
     Hint,
-    call_with_copies,
+    call_named,
     exercise_check,
+    expect_array,
     expect_close,
     expect_shape,
+    first_slip,
 )
 
 # Float32 inputs, so a learner's float32 arithmetic must pass.
@@ -53,43 +55,6 @@ def _context_vector(weights, values):
     """`c_b = Σ_i α_bi h_bi`: `(B, D)`."""
     weights = np.asarray(weights, "float64")[:, None, :]  # (B, 1, S)
     return numpy_attention.attend(weights, np.asarray(values, "float64"))[:, 0, :]
-
-
-def _expect_array(value, what: str) -> None:
-    """Raise `Hint` unless `value` is an array (or tensor), not a list."""
-    if not (hasattr(value, "shape") and hasattr(value, "dtype")):
-        raise Hint(
-            f"{what} is a {type(value).__name__}; return a NumPy array "
-            "(np.asarray(...)): the next steps read its .shape and index it by axis "
-            "(weights[..., None])."
-        )
-
-
-def _call(function, arguments: dict, advice: str):
-    """`call_with_copies` with named arguments; a `ValueError` or `IndexError` from
-    the learner's code (a matmul, a concatenation or a sum of mismatched shapes, an
-    index past the end) becomes a hint that lists the arguments' shapes and gives
-    `advice`."""
-    try:
-        return call_with_copies(function, *arguments.values(), names=tuple(arguments))
-    except (ValueError, IndexError) as error:
-        lines = str(error).strip().splitlines() or [""]
-        shapes = ", ".join(
-            f"{name} {np.shape(value)}" for name, value in arguments.items()
-        )
-        raise Hint(
-            f"your code raised {type(error).__name__} ({lines[0][:200]}) on "
-            f"arguments of shapes {shapes}. {advice}"
-        ) from error
-
-
-def _first_slip(result, slips: dict, what: str) -> None:
-    """Raise the hint of the first slip whose answer `result` matches."""
-    for hint, slipped in slips.items():
-        if np.shape(slipped) == np.shape(result) and np.allclose(
-            result, slipped, atol=_ATOL
-        ):
-            raise Hint(f"{what}: {hint}")
 
 
 def _score_slips(query, keys, query_weights, key_weights, score_vector) -> dict:
@@ -143,14 +108,14 @@ def check_additive_scores(additive_scores):
             f"additive_scores with B={batch}, S={source_length}, Dq={query_dim}, "
             f"Dk={key_dim}, A={attention_dim}"
         )
-        result = _call(
+        result = call_named(
             additive_scores,
             arguments,
             "query_weights (Dq, A) multiplies the query, key_weights (Dk, A) the "
             "keys; the projected query needs a source axis, (B, 1, A), to add to "
             "every projected key (B, S, A).",
         )
-        _expect_array(result, what)
+        expect_array(result, what)
         if np.shape(result) == (batch, attention_dim):
             raise Hint(
                 f"{what} has shape (B, A) = {np.shape(result)}: you summed over the "
@@ -161,7 +126,7 @@ def check_additive_scores(additive_scores):
         result = np.asarray(result, "float64")
         expected = _additive_scores(*arguments.values())
         if not np.allclose(result, expected, atol=_ATOL):
-            _first_slip(result, _score_slips(*arguments.values()), what)
+            first_slip(result, _score_slips(*arguments.values()), what)
         expect_close(result, expected, what, atol=_ATOL)
 
 
@@ -173,8 +138,10 @@ _SOFTMAX_ADVICE = (
 
 
 def _check_masked_softmax_case(masked_softmax, scores, mask, what: str) -> None:
-    result = _call(masked_softmax, {"scores": scores, "mask": mask}, _SOFTMAX_ADVICE)
-    _expect_array(result, what)
+    result = call_named(
+        masked_softmax, {"scores": scores, "mask": mask}, _SOFTMAX_ADVICE
+    )
+    expect_array(result, what)
     expect_shape(result, scores.shape, what)
     result = np.asarray(result, "float64")
     real_rows = mask.any(axis=-1)
@@ -207,7 +174,7 @@ def _check_masked_softmax_case(masked_softmax, scores, mask, what: str) -> None:
                 _masked_softmax(scores * mask)
             ),
         }
-        _first_slip(result, slips, what)
+        first_slip(result, slips, what)
         row, column = (int(index) for index in np.argwhere(at_padding)[0])
         raise Hint(
             f"{what}: row {row}, column {column} is padding (mask False) but gets "
@@ -300,12 +267,12 @@ def check_context_vector(context_vector):
         weights = weights.astype("float32")
         values = rng.normal(size=(batch, source_length, width)).astype("float32")
         what = f"context_vector with B={batch}, S={source_length}, D={width}"
-        result = _call(
+        result = call_named(
             context_vector,
             {"weights": weights, "values": values},
             "weights[:, :, None] (B, S, 1) broadcasts against values (B, S, D).",
         )
-        _expect_array(result, what)
+        expect_array(result, what)
         shape_hints = {
             (batch, batch, width): "weights @ values multiplies every sentence's "
             "weights with every sentence's values, (B, B, D): use "
@@ -335,7 +302,7 @@ def check_context_vector(context_vector):
                     "sentence b was weighted by column b of the weights: weights is "
                     "(B, S), one row per sentence (not transposed)."
                 ] = _context_vector(weights.T, values)
-            _first_slip(result, slips, what)
+            first_slip(result, slips, what)
         expect_close(result, expected, what, atol=_ATOL)
 
 
@@ -452,7 +419,7 @@ def check_attention_decoder_step(attention_decoder_step):
         f"attention_decoder_step with B={batch}, E={embedding_dim}, D={width}, "
         f"H={hidden_units}, S={source_length}, A={attention_dim}"
     )
-    result = _call(
+    result = call_named(
         attention_decoder_step,
         arguments,
         "rnn_kernel (E + D + H, H) multiplies [x_t; c_{t-1}; s_{t-1}]; "
@@ -463,7 +430,7 @@ def check_attention_decoder_step(attention_decoder_step):
     if not isinstance(result, tuple | list) or len(result) != 3:
         raise Hint(f"{what}: return three arrays, (state, context, weights).")
     for value, name in zip(result, names, strict=True):
-        _expect_array(value, f"the {name} returned by {what}")
+        expect_array(value, f"the {name} returned by {what}")
     shapes = [np.shape(value) for value in result]
     expected_shapes = [(batch, hidden_units), (batch, width), (batch, source_length)]
     if shapes != expected_shapes and sorted(shapes) == sorted(expected_shapes):
@@ -476,7 +443,7 @@ def check_attention_decoder_step(attention_decoder_step):
     state, context, weights = (np.asarray(value, "float64") for value in result)
     expected_state = _rnn_state(arguments)
     if not np.allclose(state, expected_state, atol=_ATOL):
-        _first_slip(state, _state_slips(arguments), f"the state returned by {what}")
+        first_slip(state, _state_slips(arguments), f"the state returned by {what}")
     expect_close(state, expected_state, f"the state s_t of {what}", atol=_ATOL)
     expected_context, expected_weights = _attend(expected_state, arguments)
     if not (
@@ -550,7 +517,7 @@ def check_read_heatmap(read_heatmap):
     for case, (weights, source_tokens, target_tokens) in _HEATMAP_CASES.items():
         weights = np.array(weights, "float32")
         what = f"read_heatmap on {case}"
-        result = _call(
+        result = call_named(
             read_heatmap,
             {
                 "weights": weights,

@@ -389,3 +389,40 @@ def _same(original, after) -> bool:
             and all(_same(a, b) for a, b in zip(original, after, strict=True))
         )
     return bool(original == after)
+
+
+def expect_array(value, what: str) -> None:
+    """Raise `Hint` unless `value` is an array (or tensor), not a list."""
+    if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        raise Hint(
+            f"{what} is a {type(value).__name__}; return a NumPy array "
+            "(np.asarray(...)): the next steps read its .shape and index it by axis "
+            "(weights[..., None])."
+        )
+
+
+def call_named(function, arguments: dict, advice: str):
+    """`call_with_copies` with named arguments; a `ValueError` or `IndexError` from
+    the learner's code (a matmul, a concatenation or a sum of mismatched shapes, an
+    index past the end) becomes a hint that lists the arguments' shapes and gives
+    `advice`."""
+    try:
+        return call_with_copies(function, *arguments.values(), names=tuple(arguments))
+    except (ValueError, IndexError) as error:
+        lines = str(error).strip().splitlines() or [""]
+        shapes = ", ".join(
+            f"{name} {np.shape(value)}" for name, value in arguments.items()
+        )
+        raise Hint(
+            f"your code raised {type(error).__name__} ({lines[0][:200]}) on "
+            f"arguments of shapes {shapes}. {advice}"
+        ) from error
+
+
+def first_slip(result, slips: dict, what: str, atol=1e-5) -> None:
+    """Raise the hint of the first slip whose answer `result` matches."""
+    for hint, slipped in slips.items():
+        if np.shape(slipped) == np.shape(result) and np.allclose(
+            result, slipped, atol=atol
+        ):
+            raise Hint(f"{what}: {hint}")
