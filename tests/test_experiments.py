@@ -19,6 +19,8 @@ from chapters.ch02_encoder_decoder.experiments import (
 )
 from chapters.ch03_attention import AttentionSeq2Seq
 from chapters.ch03_attention import experiments as chapter3
+from chapters.ch04_dot_product_attention import LuongSeq2Seq
+from chapters.ch04_dot_product_attention import experiments as chapter4
 from chapters.common import (
     evaluation,
     experiments,
@@ -291,3 +293,19 @@ def test_command_line_sizes_must_be_positive_integers(text):
     with pytest.raises(argparse.ArgumentTypeError, match="positive integer"):
         positive_int_argument(text)
     assert positive_int_argument("7") == 7
+
+
+def test_chapter_four_compares_additive_and_luong_on_the_same_data():
+    scale = scales.SCALES["ci"]
+    curve, alignments = chapter4.length_curve_comparison(
+        scale, train_pairs=64, epochs=1
+    )
+    assert list(curve.models) == ["additive (ch. 3)", "Luong dot", "Luong general"]
+    assert isinstance(curve.models["Luong dot"], LuongSeq2Seq)
+    assert curve.models["Luong dot"].decoder.score == "dot"
+    assert list(alignments) == [*curve.models, "diagonal baseline"]
+    tokens = {scores.tokens for scores in alignments.values()}
+    assert len(tokens) == 1 and tokens.pop() > 0
+    lines = chapter4.comparison_table(curve, alignments).splitlines()
+    assert len(lines) == 1 + len(curve.models)
+    assert lines[2].startswith("Luong dot")

@@ -101,16 +101,19 @@ def length_curve_comparison(scale=None, train_pairs=None, epochs=None, verbose=0
 
 def comparison_table(curve, alignments):
     """One line per model: overall BLEU, the longest bucket's BLEU as a share of
-    the shortest's, arg-max agreement, AER and training time."""
+    the shortest's ("-" when the shortest scores 0), arg-max agreement, AER and
+    training time."""
     lines = [
         f"{'model':18s} {'BLEU':>6s} {'longest/shortest':>17s} "
         f"{'agreement':>10s} {'AER':>6s} {'training':>9s}"
     ]
     for name, bleu in curve.bleu.items():
         scores = alignments[name]
+        # A model that has not learned scores 0 in the shortest bucket.
+        ratio = f"{bleu[-1] / bleu[0]:.0%}" if bleu[0] > 0 else "-"
         lines.append(
             f"{name:18s} {curve.overall_bleu[name]:6.1f} "
-            f"{bleu[-1] / bleu[0]:17.0%} {scores.agreement:10.1%} "
+            f"{ratio:>17s} {scores.agreement:10.1%} "
             f"{scores.alignment_error_rate:6.1%} {curve.seconds[name]:8.0f}s"
         )
     return "\n".join(lines)
