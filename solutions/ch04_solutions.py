@@ -99,7 +99,7 @@ def concat_score(query, keys, concat_weights, score_vector):
 exercises.check_concat_score(concat_score)
 
 # %% [markdown]
-# ## Lesson 04b: scaled dot-product attention
+# ## Lesson 04a: scaled dot-product attention
 #
 # Vaswani et al. (2017) keep the dot product and divide it by `√d_k`:
 # `softmax(Q K^T / √d_k) V`. A dot product of `d_k` terms of variance 1 has
@@ -129,7 +129,7 @@ def scaled_dot_product_attention(query, key, value, mask=None):
 exercises.check_scaled_dot_product_attention(scaled_dot_product_attention)
 
 # %% [markdown]
-# ## Lesson 04c: the causal mask
+# ## Lesson 04a: the causal mask
 #
 # Query `t` may see key `s` when `s <= t`: its own position and those before it.
 # Comparing a column of query positions `(T, 1)` with a row of key positions
@@ -146,7 +146,7 @@ def causal_mask(length):
 exercises.check_causal_mask(causal_mask)
 
 # %% [markdown]
-# ## Lesson 04c: combining the padding and causal masks
+# ## Lesson 04a: combining the padding and causal masks
 #
 # A position may be attended to when both masks allow it: the key is a real
 # token, and it is not in the query's future. The padding mask marks keys, so it
@@ -162,7 +162,7 @@ def combine_masks(padding_mask, causal):
 exercises.check_combine_masks(combine_masks)
 
 # %% [markdown]
-# ## Lesson 04d: one step of Luong's decoder
+# ## Lesson 04b (to come): one step of Luong's decoder
 #
 # The step as the lesson writes it for a SimpleRNN decoder, without input
 # feeding:
