@@ -555,11 +555,10 @@ plt.show()
 # layer is what makes the additive score heavy in memory, and a dot-product score
 # (chapter 4) needs no such tensor.
 #
-# The times depend on what else the CPU is doing. Runs of this cell on the same
-# busy 2-core machine gave slopes between 1.7 and 3.2 µs per pair, each with
-# R² of 0.99 or more; an early trial, with a training job competing for both
-# cores, scattered enough to give R² = 0.89. The measurement covers attention
-# alone: the encoder's and decoder's RNN steps, the `O(m + t)` part, come on top.
+# The times depend on what else the CPU is doing: run this cell again and the
+# slope will move, while the straight line in `S × T` should stay. The
+# measurement covers attention alone: the encoder's and decoder's RNN steps, the
+# `O(m + t)` part, come on top.
 #
 # ## Summary
 #

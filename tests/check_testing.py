@@ -97,3 +97,16 @@ def mutating(function: Callable, position: int) -> Callable:
         return result
 
     return edits_its_input
+
+
+def not_attempted(*args):
+    """A learner's stub, as the lessons hand it out."""
+    raise NotImplementedError
+
+
+def assert_reported_as_not_attempted(check, capsys):
+    """`check` reports the untouched stub as not attempted, neither passed nor
+    failed."""
+    result = check(not_attempted)
+    assert not result.attempted and not result.passed
+    assert "not attempted yet" in capsys.readouterr().out

@@ -13,7 +13,11 @@ import pytest
 from chapters.ch03_attention.numpy_attention import masked_softmax
 from chapters.ch04_dot_product_attention import exercises
 from solutions import ch04_solutions as solutions
-from tests.check_testing import assert_check_behaviour, mutating
+from tests.check_testing import (
+    assert_check_behaviour,
+    assert_reported_as_not_attempted,
+    mutating,
+)
 
 CHECKS = [
     exercises.check_dot_score,
@@ -26,15 +30,9 @@ CHECKS = [
 ]
 
 
-def not_attempted(*args):
-    raise NotImplementedError
-
-
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
 def test_stubs_are_reported_as_not_attempted(check, capsys):
-    result = check(not_attempted)
-    assert not result.attempted and not result.passed
-    assert "not attempted yet" in capsys.readouterr().out
+    assert_reported_as_not_attempted(check, capsys)
 
 
 def test_solutions_on_hand_computed_cases():

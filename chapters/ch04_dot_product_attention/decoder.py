@@ -48,17 +48,8 @@ class LuongDecoder(keras.layers.Layer):
         input_feeding: feed `h̃_{t-1}` to the RNN with the embedding.
         **kwargs: passed on to `keras.layers.Layer`.
 
-    Call arguments:
-        token_ids: int tensor `(B, T)`: `[START]` and the target tokens (teacher
-            forcing), right-padded with `[PAD]`.
-        state: the dict from `initial_state_from` (or a previous call).
-        memory: the dict from `memory_from`.
-        training: Python bool.
-
-    Returns:
-        `(logits, weights, state)`: logits `(B, T, V)`, attention weights
-        `(B, T, S)` (row `t` is what the word of step `t` attended to), and the
-        state after the last step.
+    Call arguments and returns: those of chapter 3's `AttentionDecoder`, whose
+    interface `AttentionEncoderDecoder` relies on.
     """
 
     def __init__(
