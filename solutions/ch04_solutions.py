@@ -162,7 +162,7 @@ def combine_masks(padding_mask, causal):
 exercises.check_combine_masks(combine_masks)
 
 # %% [markdown]
-# ## Lesson 04b (to come): one step of Luong's decoder
+# ## Lesson 04b: one step of Luong's decoder
 #
 # The step as the lesson writes it for a SimpleRNN decoder, without input
 # feeding:

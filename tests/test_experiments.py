@@ -29,7 +29,7 @@ from chapters.common import (
     tatoeba,
     translation_data,
 )
-from chapters.common.arguments import positive_int_argument
+from chapters.common.arguments import positive_float_argument, positive_int_argument
 from chapters.common.tokenizers import tokenize
 from chapters.common.translator import Translation
 
@@ -188,6 +188,8 @@ def test_translation_experiment_reports_provenance_and_test_lengths():
     statistics = data.length_statistics("test")
     assert results["test_source_tokens_max"] == statistics["source"]["max"]
     assert 0 <= results["bleu_beam"] <= 100 and 0 <= results["unknown_rate_greedy"] <= 1
+    # The loss a learning-rate comparison reads: the last epoch's validation loss.
+    assert results["final_val_loss"] == model.history.history["val_loss"][-1]
 
 
 def test_length_curve_takes_model_factories_and_reads_long_sources_whole():
@@ -293,6 +295,29 @@ def test_command_line_sizes_must_be_positive_integers(text):
     with pytest.raises(argparse.ArgumentTypeError, match="positive integer"):
         positive_int_argument(text)
     assert positive_int_argument("7") == 7
+
+
+@pytest.mark.parametrize("text", ["0", "-3e-3", "x", "inf", "nan", ""])
+def test_command_line_learning_rates_must_be_positive_numbers(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="positive number"):
+        positive_float_argument(text)
+    assert positive_float_argument("3e-3") == 3e-3
+
+
+@pytest.mark.parametrize("chapter", [chapter3, chapter4])
+def test_the_tatoeba_commands_refuse_a_zero_learning_rate(chapter, capsys):
+    with pytest.raises(SystemExit):
+        chapter.main(["tatoeba", "--learning-rate", "0"])
+    assert "positive number" in capsys.readouterr().err
+
+
+def test_luong_builder_passes_the_learning_rate_and_leaves_input_feeding_off():
+    data = translation_data.toy_data(32, 8, max_words=6)
+    model = chapter4.build_luong_model(data, 8, 12, learning_rate=0.01, score="dot")
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
+    assert model.decoder.score == "dot" and not model.decoder.input_feeding
+    fed = chapter4.build_luong_model(data, 8, 12, input_feeding=True)
+    assert fed.decoder.input_feeding
 
 
 def test_chapter_four_compares_additive_and_luong_on_the_same_data():

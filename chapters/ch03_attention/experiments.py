@@ -25,7 +25,7 @@ from chapters.common import (
     experiments,
     scales,
 )
-from chapters.common.arguments import positive_int_argument
+from chapters.common.arguments import positive_float_argument, positive_int_argument
 
 NO_ATTENTION = "encoder-decoder"
 ATTENTION = "attention"
@@ -47,13 +47,18 @@ def build_attention_model(
     )
 
 
-def tatoeba_experiment(scale=None, epochs=None, verbose=2):
+def tatoeba_experiment(scale=None, epochs=None, verbose=2, learning_rate=3e-3):
     """Trains the attention model on Tatoeba zh->en with chapter 2's budget.
+
+    Args:
+        scale, epochs, verbose: see `experiments.tatoeba_experiment`.
+        learning_rate: Adam's; chapter 4 compares its models at several.
 
     Returns:
         `(results, model, data)`; see `experiments.tatoeba_experiment`.
     """
-    return experiments.tatoeba_experiment(build_attention_model, scale, epochs, verbose)
+    builder = functools.partial(build_attention_model, learning_rate=learning_rate)
+    return experiments.tatoeba_experiment(builder, scale, epochs, verbose)
 
 
 def length_curve_experiment(
@@ -104,6 +109,12 @@ def main(argv=None):
         "--epochs", type=positive_int_argument, help="override the scale's"
     )
     parser.add_argument(
+        "--learning-rate",
+        type=positive_float_argument,
+        default=3e-3,
+        help="tatoeba: Adam's learning rate (default 3e-3)",
+    )
+    parser.add_argument(
         "--train-pairs",
         type=positive_int_argument,
         help="length curve: override the scale's training pairs",
@@ -117,7 +128,9 @@ def main(argv=None):
     scale = scales.current_scale()
     print(f"scale: {scale.name}")
     if arguments.experiment == "tatoeba":
-        results, _, data = tatoeba_experiment(scale, epochs=arguments.epochs)
+        results, _, data = tatoeba_experiment(
+            scale, epochs=arguments.epochs, learning_rate=arguments.learning_rate
+        )
         print(data.describe("test"))
         print("\n".join(experiments.results_lines(results)))
         return

@@ -15,9 +15,9 @@ the previous state `s_{t-1}`. Luong's attends *after* it, with the current one:
 Without input feeding nothing in step 1 depends on attention, so training runs
 the RNN over the whole target in one Keras GRU call and attends for all steps at
 once: teacher forcing is as parallel as in chapter 2. Input feeding (the paper's
-default) gives the RNN the previous `h̃_{t-1}`, so that it knows where it looked
-before; then the steps run one after the other, in a `keras.ops.scan`, as in
-chapter 3.
+default; off by default here) gives the RNN the previous `h̃_{t-1}`, so that it
+knows where it looked before; then the steps run one after the other, in a
+`keras.ops.scan`, as in chapter 3.
 """
 
 import keras
@@ -45,7 +45,9 @@ class LuongDecoder(keras.layers.Layer):
         score: `"dot"`, `"general"` or `"concat"` (see `LuongAttention`).
         attention_units: width of the `concat` score's hidden layer; default
             `hidden_units`.
-        input_feeding: feed `h̃_{t-1}` to the RNN with the embedding.
+        input_feeding: feed `h̃_{t-1}` to the RNN with the embedding (the
+            paper's default). Off by default here: with our GRU and Adam it
+            made training much slower (lesson 4b measures it).
         **kwargs: passed on to `keras.layers.Layer`.
 
     Call arguments and returns: those of chapter 3's `AttentionDecoder`, whose
@@ -59,7 +61,7 @@ class LuongDecoder(keras.layers.Layer):
         hidden_units,
         score="general",
         attention_units=None,
-        input_feeding=True,
+        input_feeding=False,
         **kwargs,
     ):
         super().__init__(**kwargs)

@@ -20,7 +20,7 @@ from chapters.ch02_encoder_decoder import experiments as chapter2
 from chapters.ch03_attention import experiments as chapter3
 from chapters.ch04_dot_product_attention.model import LuongSeq2Seq
 from chapters.common import alignment_quality, experiments, scales
-from chapters.common.arguments import positive_int_argument
+from chapters.common.arguments import positive_float_argument, positive_int_argument
 
 SCORES = ("dot", "general", "concat")
 
@@ -123,7 +123,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("experiment", choices=("tatoeba", "length-curve"))
     parser.add_argument("--score", choices=SCORES, default="general")
-    parser.add_argument("--no-input-feeding", action="store_true")
+    parser.add_argument(
+        "--input-feeding",
+        action="store_true",
+        help="tatoeba: feed the previous attentional state to the RNN",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=positive_float_argument,
+        default=3e-3,
+        help="tatoeba: Adam's learning rate (default 3e-3)",
+    )
     parser.add_argument("--epochs", type=positive_int_argument)
     parser.add_argument("--train-pairs", type=positive_int_argument)
     arguments = parser.parse_args(argv)
@@ -134,7 +144,8 @@ def main(argv=None):
             scale,
             epochs=arguments.epochs,
             score=arguments.score,
-            input_feeding=not arguments.no_input_feeding,
+            input_feeding=arguments.input_feeding,
+            learning_rate=arguments.learning_rate,
         )
         print(data.describe("test"))
         print("\n".join(experiments.results_lines(results)))

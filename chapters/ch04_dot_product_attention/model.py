@@ -25,7 +25,8 @@ class LuongSeq2Seq(AttentionEncoderDecoder):
         hidden_units: units of the encoder and decoder GRUs.
         score: `"dot"`, `"general"` or `"concat"`.
         attention_units: width of the `concat` score's hidden layer.
-        input_feeding: feed the previous attentional state to the decoder's RNN.
+        input_feeding: feed the previous attentional state to the decoder's RNN
+            (see `LuongDecoder`; off by default).
         **kwargs: passed on to `keras.Model`.
 
     Call arguments and returns: those of `AttentionEncoderDecoder`.
@@ -39,7 +40,7 @@ class LuongSeq2Seq(AttentionEncoderDecoder):
         hidden_units=256,
         score="general",
         attention_units=None,
-        input_feeding=True,
+        input_feeding=False,
         **kwargs,
     ):
         decoder = LuongDecoder(

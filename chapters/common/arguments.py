@@ -43,3 +43,17 @@ def positive_int_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"must be a positive integer. Received: {text!r}"
         ) from None
+
+
+def positive_float_argument(text: str) -> float:
+    """An `argparse` type: a command-line value that must be a positive number,
+    e.g. a learning rate (`3e-3`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number. Received: {text!r}"
+        )
+    return value

@@ -81,6 +81,7 @@ def translation_experiment(
         "parameters": run.parameters,
         "epochs": epochs,
         "training_seconds": run.seconds,
+        "final_val_loss": run.history["val_loss"][-1],
         "bleu_greedy": greedy.bleu,
         "bleu_beam": beam.bleu,
         "beam_width": beam_width,
