@@ -404,6 +404,29 @@ def test_keras_masks_are_read_through_the_projections():
     assert not to_numpy(explicit)[1, 1:].any()
 
 
+@pytest.mark.parametrize("score", ["dot", "general"])
+def test_scaled_luong_scores_are_the_plain_ones_over_root_d(score):
+    # Widths 4 and 6: the scale is 1/√4 = 1/2, the query's width, not the key's.
+    query, value, key = random_inputs(query_dim=4, key_dim=4 if score == "dot" else 6)
+    plain = LuongAttention(score)
+    scaled = LuongAttention(score, scaled=True)
+    plain.build(query.shape, value.shape, key.shape)
+    scaled.build(query.shape, value.shape, key.shape)
+    scaled.set_weights(plain.get_weights())
+    keys = plain.project_keys(key)
+    np.testing.assert_allclose(
+        to_numpy(scaled.score(query, scaled.project_keys(key))),
+        to_numpy(plain.score(query, keys)) / 2.0,
+        rtol=1e-6,
+        atol=1e-6,
+    )
+    _, plain_weights = plain(query, value, key, return_attention_scores=True)
+    _, scaled_weights = scaled(query, value, key, return_attention_scores=True)
+    # Halved scores: every weight row is flatter, none equal to the plain one.
+    assert np.all(to_numpy(scaled_weights).max(-1) < to_numpy(plain_weights).max(-1))
+    assert LuongAttention.from_config(scaled.get_config()).scaled
+
+
 @pytest.mark.parametrize("name", ["dot", "general", "concat", "scaled", "projected"])
 def test_config_round_trip(name):
     layer = every_layer()[name]
@@ -442,6 +465,11 @@ def test_keras_file_round_trip_gives_identical_outputs(name, tmp_path):
         ),
         (lambda: LuongAttention("concat"), ValueError, "needs units"),
         (lambda: LuongAttention("concat", units=0), ValueError, "units must be"),
+        (
+            lambda: LuongAttention("concat", units=4, scaled=True),
+            ValueError,
+            r"concat score has none.*Received: score='concat', scaled=True",
+        ),
         (
             lambda: ScaledDotProductAttention(key_dim=4),
             ValueError,

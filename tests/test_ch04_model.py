@@ -120,7 +120,13 @@ def test_bad_options_are_refused():
 
 
 @pytest.mark.parametrize(
-    "options", [{}, {"score": "dot", "input_feeding": False}, {"score": "concat"}]
+    "options",
+    [
+        {},
+        {"score": "dot", "input_feeding": True},
+        {"score": "concat"},
+        {"scaled": True, "input_feeding": True},
+    ],
 )
 def test_keras_round_trip_gives_identical_outputs(tmp_path, options):
     keras.utils.set_random_seed(5)

@@ -81,16 +81,28 @@ class LuongAttention(BaseAttention):
             `"concat"`. The other two scores have no hidden layer (general's
             `W_a` maps the key width to the query width) and leave it unused, so
             that one configuration can switch between the three scores.
+        scaled: divide the `dot` or `general` score by `√D`, `D` the query's
+            width, as Vaswani et al. divide theirs by `√d_k` (not in Luong's
+            paper; lesson 04d measures what it changes). The queries are scaled
+            before the product, as in `ScaledDotProductAttention`. The `concat`
+            score refuses it: its `v_a` sets its own scale.
         **kwargs: passed on to `keras.layers.Layer`.
 
     Call arguments and returns: those of `BaseAttention`.
     """
 
-    def __init__(self, score="general", units=None, **kwargs):
+    def __init__(self, score="general", units=None, scaled=False, **kwargs):
         super().__init__(**kwargs)
         if score not in LUONG_SCORES:
             raise ValueError(
                 f"score must be one of {LUONG_SCORES}. Received: score={score!r}"
+            )
+        self.scaled = bool(scaled)
+        if self.scaled and score == "concat":
+            raise ValueError(
+                "scaled=True divides a dot product by √D; the concat score has "
+                "none. Use score='dot' or 'general', or scaled=False. Received: "
+                "score='concat', scaled=True"
             )
         # Not `self.score`: that is the method every BaseAttention defines.
         self.score_name = score
@@ -136,11 +148,13 @@ class LuongAttention(BaseAttention):
     def score(self, query, keys):
         if self.score_name == "concat":
             return self.additive.score(query, keys)  # (B, T, S)
+        if self.scaled:
+            query = query / math.sqrt(query.shape[-1])  # (h_t / √D) · key
         return dot_product_scores(query, keys)  # (B, T, S)
 
     def get_config(self):
         config = super().get_config()
-        config.update(score=self.score_name, units=self.units)
+        config.update(score=self.score_name, units=self.units, scaled=self.scaled)
         return config
 
 

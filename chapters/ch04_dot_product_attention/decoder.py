@@ -45,6 +45,8 @@ class LuongDecoder(keras.layers.Layer):
         score: `"dot"`, `"general"` or `"concat"` (see `LuongAttention`).
         attention_units: width of the `concat` score's hidden layer; default
             `hidden_units`.
+        scaled: divide the `dot` or `general` score by `√H` (see
+            `LuongAttention`).
         input_feeding: feed `h̃_{t-1}` to the RNN with the embedding (the
             paper's default). Off by default here: with our GRU and Adam it
             made training much slower (lesson 4b measures it).
@@ -61,6 +63,7 @@ class LuongDecoder(keras.layers.Layer):
         hidden_units,
         score="general",
         attention_units=None,
+        scaled=False,
         input_feeding=False,
         **kwargs,
     ):
@@ -82,6 +85,7 @@ class LuongDecoder(keras.layers.Layer):
         self.attention = LuongAttention(
             score=score,
             units=self.attention_units if score == "concat" else None,
+            scaled=scaled,
             name="attention",
         )
         self.combine = keras.layers.Dense(
@@ -238,6 +242,7 @@ class LuongDecoder(keras.layers.Layer):
             hidden_units=self.hidden_units,
             score=self.score,
             attention_units=self.attention_units,
+            scaled=self.attention.scaled,
             input_feeding=self.input_feeding,
         )
         return config

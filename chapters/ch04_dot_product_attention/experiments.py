@@ -124,6 +124,11 @@ def main(argv=None):
     parser.add_argument("experiment", choices=("tatoeba", "length-curve"))
     parser.add_argument("--score", choices=SCORES, default="general")
     parser.add_argument(
+        "--scaled",
+        action="store_true",
+        help="tatoeba: divide the dot or general score by the square root of H",
+    )
+    parser.add_argument(
         "--input-feeding",
         action="store_true",
         help="tatoeba: feed the previous attentional state to the RNN",
@@ -144,6 +149,7 @@ def main(argv=None):
             scale,
             epochs=arguments.epochs,
             score=arguments.score,
+            scaled=arguments.scaled,
             input_feeding=arguments.input_feeding,
             learning_rate=arguments.learning_rate,
         )

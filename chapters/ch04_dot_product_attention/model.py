@@ -25,6 +25,7 @@ class LuongSeq2Seq(AttentionEncoderDecoder):
         hidden_units: units of the encoder and decoder GRUs.
         score: `"dot"`, `"general"` or `"concat"`.
         attention_units: width of the `concat` score's hidden layer.
+        scaled: divide the `dot` or `general` score by `√H`.
         input_feeding: feed the previous attentional state to the decoder's RNN
             (see `LuongDecoder`; off by default).
         **kwargs: passed on to `keras.Model`.
@@ -40,6 +41,7 @@ class LuongSeq2Seq(AttentionEncoderDecoder):
         hidden_units=256,
         score="general",
         attention_units=None,
+        scaled=False,
         input_feeding=False,
         **kwargs,
     ):
@@ -49,6 +51,7 @@ class LuongSeq2Seq(AttentionEncoderDecoder):
             positive_int(hidden_units, "hidden_units"),
             score=score,
             attention_units=attention_units,
+            scaled=scaled,
             input_feeding=input_feeding,
             name="decoder",
         )
@@ -66,6 +69,7 @@ class LuongSeq2Seq(AttentionEncoderDecoder):
         config.update(
             score=self.decoder.score,
             attention_units=self.decoder.attention_units,
+            scaled=self.decoder.attention.scaled,
             input_feeding=self.decoder.input_feeding,
         )
         return config
