@@ -62,10 +62,16 @@ if "google.colab" in sys.modules:
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from chapters.ch03_attention import exercises, experiments
-from chapters.common import evaluation, fonts, plots, training, translation_data
+from chapters.common import (
+    evaluation,
+    fonts,
+    plots,
+    sampling,
+    training,
+    translation_data,
+)
 from chapters.common.scales import current_scale, set_seed
 
 lesson_started = time.perf_counter()
@@ -153,24 +159,14 @@ for name, scores in (("greedy", greedy), (f"beam, K = {scale.beam_width}", beam)
 # greedy translation.
 
 # %%
-rng = np.random.default_rng(3)
-lengths = np.array([len(source) for source, _ in test_pairs])
-chosen = [
-    int(rng.choice(np.flatnonzero((lengths >= low) & (lengths <= high))))
-    for low, high in ((5, 8), (9, 12), (13, 18), (19, 30))
-]
+lengths = [len(source) for source, _ in test_pairs]
+bands = ((5, 8), (9, 12), (13, 18), (19, 30))  # characters
+chosen = sampling.one_per_length_band(lengths, bands, seed=3)
 sources = [test_pairs[index][0] for index in chosen]
 greedy_translations = translator.translate_with_scores(sources)
-figure, axes = plt.subplots(2, 2, figsize=(13, 11), layout="constrained")
-for ax, translation, index in zip(axes.flat, greedy_translations, chosen, strict=True):
-    plots.plot_attention(
-        translation.attention,
-        translation.source_tokens,
-        translation.tokens,
-        ax=ax,
-        colorbar=False,
-        title=f"reference: {test_pairs[index][1]}",
-    )
+plots.plot_attention_grid(
+    greedy_translations, [f"reference: {test_pairs[index][1]}" for index in chosen]
+)
 plt.show()
 for translation, index in zip(greedy_translations, chosen, strict=True):
     print(f"{translation.source}\n  model:     {translation.text}")

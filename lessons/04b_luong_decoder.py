@@ -117,13 +117,17 @@ print("decoder inputs", decoder_inputs.shape, "(B, T)")
 # `h̄_1 … h̄_m` to attend to. At output step `t`, with `y_{t-1}` the previous
 # word:
 #
-# | | Bahdanau (chapter 3) | Luong (this chapter) |
+# | step | Bahdanau (chapter 3) | Luong (this chapter) |
 # | --- | --- | --- |
-# | 1. | attend with the **previous** state: `α_t = softmax(score(s_{t-1}, h̄))`, `c_t = Σ α_ts h̄_s` | step the RNN: `h_t = RNN([embed(y_{t-1}); h̃_{t-1}], h_{t-1})` (without input feeding, `embed(y_{t-1})` alone) |
-# | 2. | step the RNN on the context: `s_t = RNN([embed(y_{t-1}); c_t], s_{t-1})` | attend with the **current** state: `α_t = softmax(score(h_t, h̄))`, `c_t = Σ α_ts h̄_s` |
-# | 3. | | the attentional state `h̃_t = tanh(W_c [c_t; h_t])` |
-# | 4. | the word from `[s_t; c_t]` | the word from `h̃_t`: `softmax(W_s h̃_t + b_s)` |
-# | score | additive, `v_a^T tanh(W_a s + U_a h̄)` | `dot`, `general` or `concat` (lesson 4a) |
+# | 1 | attend with the **previous** state `s_{t-1}` | step the RNN: `h_t` |
+# | 2 | step the RNN on `[e_t; c_t]`: `s_t` | attend with the **current** state `h_t` |
+# | 3 | | `h̃_t = tanh(W_c [c_t; h_t])` |
+# | 4 | the word from `[s_t; c_t]` | the word from `h̃_t`: `softmax(W_s h̃_t + b_s)` |
+# | score | additive, `v_a^T tanh(W_a s + U_a h̄)` | `dot`, `general`, `concat` |
+#
+# Here `e_t = embed(y_{t-1})`; "attend with `q`" is `α_t = softmax(score(q,
+# h̄))` over the source and `c_t = Σ_s α_ts h̄_s`. Luong's RNN reads `e_t` alone,
+# or `[e_t; h̃_{t-1}]` with input feeding (below).
 #
 # Bahdanau's question comes from a state that has not yet seen `y_{t-1}`: it
 # asks "where do I look next?" before knowing exactly what it just wrote (the
@@ -213,7 +217,8 @@ attentional = np.tanh(np.concatenate([context, state], axis=-1) @ combine_kernel
 by_hand = attentional @ output_kernel + output_bias  # (B, V)
 print("logits", by_hand.shape, "max |by hand - model|:", end=" ")
 print(f"{np.abs(by_hand - np.asarray(logits)).max():.1e}")
-print(f"weights max |by hand - model|: {np.abs(weights - after['attention_weights']).max():.1e}")
+weights_difference = np.abs(weights - np.asarray(after["attention_weights"])).max()
+print(f"weights max |by hand - model|: {weights_difference:.1e}")
 
 # %% [markdown]
 # The logits agree to float32 rounding. With input feeding the model also keeps
@@ -239,6 +244,7 @@ print(f"weights max |by hand - model|: {np.abs(weights - after['attention_weight
 # check that for a fresh model with and without input feeding, and time one
 # training step of each on the same batch (the median of 10, after a warm-up;
 # `train_on_batch` compiles both).
+
 
 # %%
 def luong_variants():
@@ -317,7 +323,9 @@ translators = {
 }
 test_pairs = toy.splits["test"][:4]
 sources = [source for source, _ in test_pairs]
-outputs = {name: translator.translate(sources) for name, translator in translators.items()}
+outputs = {
+    name: translator.translate(sources) for name, translator in translators.items()
+}
 for index, (source, reference) in enumerate(test_pairs):
     print(f"{source}\n  reference:        {reference}")
     for name in variants:
@@ -327,7 +335,9 @@ bleu = {
     for name, translator in translators.items()
 }
 for name, score in bleu.items():
-    print(f"greedy BLEU, {name}: {score:.1f} on {len(toy.splits['test'])} test sentences")
+    print(
+        f"greedy BLEU, {name}: {score:.1f} on {len(toy.splits['test'])} test sentences"
+    )
 
 # %% [markdown]
 # **Without input feeding, Luong's model learned faster and further.** Its

@@ -69,6 +69,23 @@ def test_both_directions_of_the_toy_grammar():
         translation_data.toy_data(20, 5, "zh-fr")
 
 
+def test_one_per_length_band_draws_inside_each_band_in_band_order():
+    lengths = [3, 9, 4, 12, 7, 3, 11, 5]
+    bands = ((10, 12), (3, 4), (5, 9))
+    draws = {
+        tuple(sampling.one_per_length_band(lengths, bands, seed)) for seed in range(20)
+    }
+    for chosen in draws:
+        for index, (low, high) in zip(chosen, bands, strict=True):
+            assert low <= lengths[index] <= high
+    assert len(draws) > 1  # random, not the first of each band
+    assert sampling.one_per_length_band(lengths, bands, 4) == (
+        sampling.one_per_length_band(lengths, bands, 4)
+    )
+    with pytest.raises(ValueError, match="band 20-30.*lengths from 3 to 12"):
+        sampling.one_per_length_band(lengths, [(20, 30)])
+
+
 def test_seeded_sample_spans_the_lengths_and_leaves_its_input_alone():
     ordered = [f"w{i}" for i in range(1000)]  # like the corpus: sorted by length
     before = list(ordered)

@@ -1,5 +1,6 @@
 """Tests of the figures: Chinese labels really render, heatmaps, curves, checks."""
 
+import types
 import warnings
 
 import keras
@@ -154,3 +155,24 @@ def test_length_curves_of_several_models_share_one_axes():
         plots.plot_length_curve(["1-10", "11+"], {"x": [1.0, 2.0, 3.0]})
     with pytest.raises(ValueError, match="must not be empty"):
         plots.plot_length_curve(labels, {})
+
+
+def test_attention_grid_draws_one_heatmap_per_translation_and_hides_the_rest():
+    # What the grid reads of a `Translation`.
+    translations = [
+        types.SimpleNamespace(
+            tokens=["i", "love", "you"],
+            source_tokens=["我", "爱", "你"],
+            attention=np.eye(3) * (index + 1) / 3,
+        )
+        for index in range(3)
+    ]
+    figure = plots.plot_attention_grid(translations, ["a", "b", "c"], columns=2)
+    shown = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(figure.axes) == 4 and len(shown) == 3
+    assert [ax.get_title(loc="left") for ax in shown] == ["a", "b", "c"]
+    # Each panel shows its own translation's weights.
+    assert shown[1].images[0].get_array()[0, 0] == pytest.approx(2 / 3)
+    plt.close(figure)
+    with pytest.raises(ValueError, match="one title per translation"):
+        plots.plot_attention_grid(translations, ["a"])

@@ -173,6 +173,49 @@ def plot_attention(
     return ax
 
 
+def plot_attention_grid(translations, titles=None, columns=2, panel_size=(6.5, 5.5)):
+    """The weights of several translations, one heatmap each, in a grid.
+
+    Args:
+        translations: `Translation`s from `Translator.translate_with_scores`
+            (each with `.attention`, `.source_tokens` and `.tokens`).
+        titles: one title per translation; none when None.
+        columns: heatmaps per row.
+        panel_size: `(width, height)` of one heatmap, in inches.
+
+    Returns:
+        The matplotlib `Figure`. Panels left over in the last row are hidden.
+    """
+    translations = list(translations)
+    titles = [None] * len(translations) if titles is None else list(titles)
+    if len(titles) != len(translations):
+        raise ValueError(
+            f"Give one title per translation. Received: {len(titles)} titles for "
+            f"{len(translations)} translations"
+        )
+    rows = -(-len(translations) // columns)
+    figure, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(panel_size[0] * columns, panel_size[1] * rows),
+        layout="constrained",
+        squeeze=False,
+    )
+    panels = axes.flat[: len(translations)]
+    for ax, translation, title in zip(panels, translations, titles, strict=True):
+        plot_attention(
+            translation.attention,
+            translation.source_tokens,
+            translation.tokens,
+            ax=ax,
+            colorbar=False,
+            title=title,
+        )
+    for ax in axes.flat[len(translations) :]:
+        ax.set_visible(False)
+    return figure
+
+
 def plot_history(history, metrics=("loss",), ax=None, title=None):
     """Plot training (solid) and validation (dashed) curves of named metrics.
 

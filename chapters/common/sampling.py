@@ -61,3 +61,33 @@ def describe_lengths(statistics, unit="tokens") -> str:
         f"{statistics['max']} {unit} (mean {statistics['mean']:.1f}, median "
         f"{statistics['median']:g})"
     )
+
+
+def one_per_length_band(lengths, bands, seed=0) -> list[int]:
+    """The index of one item drawn at random in each band of lengths, e.g. one
+    short, one medium and one long test sentence to draw a heatmap of.
+
+    Args:
+        lengths: the length of every item, in any unit.
+        bands: `(low, high)` pairs, both ends included, in the order wanted.
+        seed: the same seed, lengths and bands give the same indices.
+
+    Returns:
+        One index per band, in the order of `bands`.
+
+    Raises:
+        ValueError: no item has a length inside one of the bands.
+    """
+    random_generator = np.random.default_rng(seed)
+    lengths = np.asarray(lengths)
+    chosen = []
+    for low, high in bands:
+        candidates = np.flatnonzero((lengths >= low) & (lengths <= high))
+        if candidates.size == 0:
+            raise ValueError(
+                f"No item has a length in the band {low}-{high}; choose bands "
+                f"inside the lengths there are. Received: lengths from "
+                f"{lengths.min()} to {lengths.max()}"
+            )
+        chosen.append(int(random_generator.choice(candidates)))
+    return chosen
