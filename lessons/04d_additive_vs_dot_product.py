@@ -15,8 +15,9 @@
 # # Lesson 4d: additive against dot-product attention, in one table
 #
 # **Description:** chapter 3's additive score and Luong's `dot` and `general`
-# scores, each inside its own decoder, trained on the same toy-grammar data as
-# lesson 3d, with the same seed, sizes, batches and epochs. For each model, one
+# scores (the latter also scaled by `1/√H`), each inside its own decoder,
+# trained on the same toy-grammar data as lesson 3d, with the same seed, sizes,
+# batches and epochs. For each model, one
 # table gives its greedy BLEU, how well it holds up on long sentences, how often
 # its attention picks the gold-aligned source word, and its training time; then
 # the BLEU curves by sentence length, and the cost of one attention call.
@@ -26,8 +27,8 @@
 # - that "which attention is better" is a measured question, with an answer that
 #   depends on the budget.
 #
-# **Time:** measured at the end of the lesson (`cpu` scale: three models, 8
-# epochs on 8,000 toy pairs each).
+# **Time:** measured at the end of the lesson (`cpu` scale: four models, 8
+# epochs on 4,000 toy pairs each).
 
 # %%
 # Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
@@ -59,6 +60,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
+from chapters.ch02_encoder_decoder import experiments as chapter2
 from chapters.ch03_attention.attention import AdditiveAttention
 from chapters.ch04_dot_product_attention import experiments
 from chapters.ch04_dot_product_attention.attention import LuongAttention
@@ -68,8 +70,10 @@ from chapters.common.scales import current_scale, set_seed
 lesson_started = time.perf_counter()
 scale = current_scale()
 set_seed(42)
+# Lesson 3d's data: half of lesson 2d's training pairs, to fit a few minutes.
+train_pairs = max(scale.length_curve_train_pairs // 2, 100)
 print(
-    f"scale {scale.name}: {scale.length_curve_train_pairs} training pairs, "
+    f"scale {scale.name}: {train_pairs} training pairs, "
     f"{scale.length_curve_epochs} epochs, hidden_units={scale.hidden_units}"
 )
 
@@ -77,14 +81,20 @@ print(
 # ## Three models, trained alike
 #
 # `experiments.length_curve_comparison` trains chapter 3's `AttentionSeq2Seq`
-# and two `LuongSeq2Seq` models (`dot`, `general`, no input feeding) on lesson
-# 3d's toy-grammar pairs: sentences of every length up to the scale's longest,
-# translated greedily and scored in buckets of English words. It also scores each
-# model's teacher-forced attention against the toy grammar's gold word
-# alignments, as lesson 3d did for the additive model.
+# and three `LuongSeq2Seq` models, all without input feeding, on lesson 3d's
+# toy-grammar pairs (sentences of every length up to the scale's longest), then
+# translates the test split greedily and scores it in buckets of English words:
+#
+# - `Luong dot`: `h_t · h̄_s`;
+# - `Luong general`: `h_t · W_a h̄_s`;
+# - `Luong general /√H`: the same divided by `√H`, as Vaswani et al. scale their
+#   dot products (lesson 4a, "why √d_k"); not in Luong's paper.
+#
+# It also scores each model's teacher-forced attention against the toy grammar's
+# gold word alignments, as lesson 3d did for the additive model.
 
 # %%
-curve, alignments = experiments.length_curve_comparison(scale)
+curve, alignments = experiments.length_curve_comparison(scale, train_pairs)
 print(curve.table())
 
 # %% [markdown]
@@ -114,9 +124,28 @@ plt.show()
 # %% [markdown]
 # RESULTS-TABLE
 #
+# ## How sharp is each model's attention?
+#
+# Lesson 4a showed that unscaled dot products of wide vectors push a softmax
+# towards one-hot weights, where its gradient is small. Here is how peaked the
+# trained models' teacher-forced weights are on the test split: the mean of each
+# row's largest weight, and the share of rows whose largest weight is above 0.9.
+
+# %%
+data = chapter2.length_curve_data(scale, train_pairs)  # the same seeded pairs
+toy_pairs = chapter2.length_curve_toy_pairs(scale, data)
+print(f"{'model':18s} {'mean largest weight':>20s} {'rows above 0.9':>15s}")
+for name, model in curve.models.items():
+    weights = alignment_quality.teacher_forced_attention(model, toy_pairs, data)
+    largest = np.concatenate([rows.max(axis=1) for rows in weights])  # one per row
+    print(f"{name:18s} {largest.mean():20.3f} {np.mean(largest > 0.9):15.1%}")
+
+# %% [markdown]
+# RESULTS-SHARPNESS
+#
 # ## The cost of one attention call
 #
-# Training time mixes the scores with everything around them. Here are the three
+# Training time mixes the scores with everything around them. Here are the four
 # scores alone: one forward pass of each layer on a batch of 64 queries against
 # 32 keys, 256 wide (the scale's decoder width), median of 20 calls after a
 # warm-up, eagerly, as a lesson would call them.
@@ -130,6 +159,7 @@ layers = {
     "additive (ch. 3)": AdditiveAttention(width),
     "Luong dot": LuongAttention("dot"),
     "Luong general": LuongAttention("general"),
+    "Luong general /√H": LuongAttention("general", scaled=True),
 }
 for name, layer in layers.items():
     layer(query, value)  # builds the weights and warms up

@@ -7,8 +7,8 @@ the same data, buckets and budget.
 `tatoeba` trains a Luong model with chapters 2 and 3's Tatoeba budget (the scale's
 `seq2seq_epochs`), so its BLEU sits next to
 `python -m chapters.ch03_attention.experiments tatoeba`. `length-curve` trains
-chapter 3's additive model and Luong's `dot` and `general` models on chapter 2's
-toy-grammar length-curve data and prints, for each, BLEU by sentence length, the
+chapter 3's additive model and the Luong models of `LUONG_VARIANTS` on chapter
+2's toy-grammar length-curve data and prints, for each, BLEU by sentence length, the
 agreement of its attention with the gold word alignments, and its training time.
 Sizes come from `COURSE_SCALE`; `--epochs` and `--train-pairs` override them.
 """
@@ -53,17 +53,29 @@ def tatoeba_experiment(scale=None, epochs=None, verbose=2, **options):
     return experiments.tatoeba_experiment(builder, scale, epochs, verbose)
 
 
-def comparison_factories(scale, scores=("dot", "general")):
+# The Luong models the comparison trains beside chapter 3's additive one: Luong's
+# two dot products, and the general score scaled as Vaswani et al. scale theirs.
+LUONG_VARIANTS = {
+    "Luong dot": {"score": "dot"},
+    "Luong general": {"score": "general"},
+    "Luong general /√H": {"score": "general", "scaled": True},
+}
+
+
+def comparison_factories(scale, variants=None):
     """`{name: factory}`: chapter 3's additive model and one Luong model per
-    score, all with the scale's sizes."""
+    variant, all with the scale's sizes.
+
+    Args:
+        scale: gives the sizes.
+        variants: `{name: LuongSeq2Seq options}`; default `LUONG_VARIANTS`.
+    """
     sizes = {"embedding_dim": scale.embedding_dim, "hidden_units": scale.hidden_units}
     factories = {
         "additive (ch. 3)": functools.partial(chapter3.build_attention_model, **sizes)
     }
-    for score in scores:
-        factories[f"Luong {score}"] = functools.partial(
-            build_luong_model, score=score, **sizes
-        )
+    for name, options in (LUONG_VARIANTS if variants is None else variants).items():
+        factories[name] = functools.partial(build_luong_model, **options, **sizes)
     return factories
 
 

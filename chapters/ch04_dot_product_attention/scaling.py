@@ -18,7 +18,8 @@ learning. Dividing the scores by `√d_k` brings their variance back to 1 for ev
 with and without the scale, (a) the variance of the scores, (b) how saturated
 their softmax is (the mean largest weight and the mean entropy of a row) and
 (c) the mean Frobenius norm of the softmax's Jacobian above. NumPy only, seeded,
-well under a second.
+well under a second. `python -m chapters.ch04_dot_product_attention.scaling`
+prints the table.
 """
 
 import dataclasses
@@ -171,3 +172,8 @@ def measure_scaling(key_dims=KEY_DIMS, source_length=16, rows=512, seed=0):
         raw=tuple(raw),
         scaled=tuple(scaled),
     )
+
+
+if __name__ == "__main__":
+    # python -m chapters.ch04_dot_product_attention.scaling
+    print(measure_scaling().table())
