@@ -157,8 +157,8 @@ for name, scores in (("greedy", greedy), (f"beam, K = {scale.beam_width}", beam)
 # It has 2,570,409 parameters against the additive model's 3,695,273: its output
 # layer has 256 weights per target word (it reads `h̃_t`) where the additive
 # model's has 512 (it reads `[s_t; c_t]`), and its GRU reads the embedding alone,
-# not the embedding and the context. Training took 172 s for 3 epochs (26 to 81 s an epoch; other
-# work shared the machine).
+# not the embedding and the context. Training took 172 s for 3 epochs (26 to
+# 81 s an epoch; other work shared the machine).
 #
 # Two of the four examples are right: 他是我的朋友。 and 今天很冷。. 我爱你。
 # comes out as *i'm drunk.*, and 欢迎来北京！ as *welcome to tokyo.*, the right
