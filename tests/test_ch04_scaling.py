@@ -10,6 +10,7 @@ from chapters.ch04_dot_product_attention.scaling import (
     KEY_DIMS,
     STATISTICS,
     ScoreStatistics,
+    mean_largest_weight,
     measure_scaling,
     score_statistics,
     softmax_jacobian,
@@ -134,3 +135,15 @@ def test_bad_arguments_raise_clear_errors(arguments, error, message):
         measure_scaling((4,), rows=8).series("mean")
     with pytest.raises(ValueError, match=r"Received: scores with shape \(3,\)"):
         score_statistics([1.0, 2.0, 3.0])
+
+
+def test_mean_largest_weight_counts_every_row_of_every_sentence():
+    one_hot = np.eye(3)  # three rows, largest 1 each
+    uniform = np.full((1, 4), 0.25)  # one row, largest 1/4
+    # Rows, not sentences, are averaged: (1 + 1 + 1 + 0.25) / 4, not (1 + 0.25) / 2.
+    assert mean_largest_weight([one_hot, uniform]) == pytest.approx(0.8125)
+    assert mean_largest_weight([uniform]) == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="at least one row"):
+        mean_largest_weight([])
+    with pytest.raises(ValueError, match=r"Received: shape \(4,\) for sentence 0"):
+        mean_largest_weight([np.full(4, 0.25)])

@@ -339,15 +339,19 @@ def test_luong_builder_passes_the_learning_rate_and_leaves_input_feeding_off():
 
 def test_chapter_four_compares_additive_and_luong_on_the_same_data():
     scale = scales.SCALES["ci"]
-    curve, alignments = chapter4.length_curve_comparison(
+    curve, alignments, peaks = chapter4.length_curve_comparison(
         scale, train_pairs=64, epochs=1
     )
-    assert list(curve.models) == ["additive (ch. 3)", "Luong dot", "Luong general"]
+    assert list(curve.models) == ["additive (ch. 3)", *chapter4.LUONG_VARIANTS]
     assert isinstance(curve.models["Luong dot"], LuongSeq2Seq)
     assert curve.models["Luong dot"].decoder.score == "dot"
+    scaled = curve.models["Luong general /√H"].decoder
+    assert scaled.score == "general" and scaled.attention.scaled
     assert list(alignments) == [*curve.models, "diagonal baseline"]
     tokens = {scores.tokens for scores in alignments.values()}
     assert len(tokens) == 1 and tokens.pop() > 0
-    lines = chapter4.comparison_table(curve, alignments).splitlines()
+    assert list(peaks) == list(curve.models)
+    assert all(0 < peak <= 1 for peak in peaks.values())
+    lines = chapter4.comparison_table(curve, alignments, peaks).splitlines()
     assert len(lines) == 1 + len(curve.models)
     assert lines[2].startswith("Luong dot")

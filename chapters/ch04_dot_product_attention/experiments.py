@@ -18,6 +18,7 @@ import functools
 
 from chapters.ch02_encoder_decoder import experiments as chapter2
 from chapters.ch03_attention import experiments as chapter3
+from chapters.ch04_dot_product_attention import scaling
 from chapters.ch04_dot_product_attention.model import LuongSeq2Seq
 from chapters.common import alignment_quality, experiments, scales
 from chapters.common.arguments import positive_float_argument, positive_int_argument
@@ -84,8 +85,10 @@ def length_curve_comparison(scale=None, train_pairs=None, epochs=None, verbose=0
     `comparison_factories`, on chapter 2's length-curve data.
 
     Returns:
-        `(curve, alignments)`: an `experiments.LengthCurve` with its trained
-        models, and `{name: AlignmentScores}` with the diagonal baseline.
+        `(curve, alignments, peaks)`: an `experiments.LengthCurve` with its
+        trained models, `{name: AlignmentScores}` with the diagonal baseline,
+        and `{name: mean largest weight}` of each model's teacher-forced
+        attention (see `scaling.mean_largest_weight`).
     """
     scale = scale or scales.current_scale()
     data = chapter2.length_curve_data(scale, train_pairs)
@@ -99,25 +102,26 @@ def length_curve_comparison(scale=None, train_pairs=None, epochs=None, verbose=0
         edges=chapter2.english_word_edges(scale),
     )
     toy_pairs = chapter2.length_curve_toy_pairs(scale, data)
-    alignments = {}
+    alignments, peaks = {}, {}
     for name, model in curve.models.items():
         weights = alignment_quality.teacher_forced_attention(model, toy_pairs, data)
         alignments[name] = alignment_quality.alignment_scores(weights, toy_pairs, data)
+        peaks[name] = scaling.mean_largest_weight(weights)
     alignments["diagonal baseline"] = alignment_quality.alignment_scores(
         [alignment_quality.diagonal_weights(*rows.shape) for rows in weights],
         toy_pairs,
         data,
     )
-    return curve, alignments
+    return curve, alignments, peaks
 
 
-def comparison_table(curve, alignments):
+def comparison_table(curve, alignments, peaks):
     """One line per model: overall BLEU, the longest bucket's BLEU as a share of
-    the shortest's ("-" when the shortest scores 0), arg-max agreement, AER and
-    training time."""
+    the shortest's ("-" when the shortest scores 0), arg-max agreement, AER, the
+    mean largest attention weight and training time."""
     lines = [
         f"{'model':18s} {'BLEU':>6s} {'longest/shortest':>17s} "
-        f"{'agreement':>10s} {'AER':>6s} {'training':>9s}"
+        f"{'agreement':>10s} {'AER':>6s} {'largest α':>10s} {'training':>9s}"
     ]
     for name, bleu in curve.bleu.items():
         scores = alignments[name]
@@ -126,7 +130,8 @@ def comparison_table(curve, alignments):
         lines.append(
             f"{name:18s} {curve.overall_bleu[name]:6.1f} "
             f"{ratio:>17s} {scores.agreement:10.1%} "
-            f"{scores.alignment_error_rate:6.1%} {curve.seconds[name]:8.0f}s"
+            f"{scores.alignment_error_rate:6.1%} {peaks[name]:10.3f} "
+            f"{curve.seconds[name]:8.0f}s"
         )
     return "\n".join(lines)
 
@@ -168,11 +173,11 @@ def main(argv=None):
         print(data.describe("test"))
         print("\n".join(experiments.results_lines(results)))
         return
-    curve, alignments = length_curve_comparison(
+    curve, alignments, peaks = length_curve_comparison(
         scale, arguments.train_pairs, arguments.epochs, verbose=2
     )
     print(curve.table())
-    print(comparison_table(curve, alignments))
+    print(comparison_table(curve, alignments, peaks))
     print(alignment_quality.alignment_table(alignments))
 
 

@@ -174,6 +174,32 @@ def measure_scaling(key_dims=KEY_DIMS, source_length=16, rows=512, seed=0):
     )
 
 
+def mean_largest_weight(weights_per_pair):
+    """How peaked trained attention is: the mean, over every row of every
+    sentence, of the row's largest weight (1 for one-hot rows, `1/S` for
+    uniform ones). The measure `score_statistics` takes of random scores, taken
+    of a model's weights.
+
+    Args:
+        weights_per_pair: one `(target tokens, source tokens)` array per sentence.
+
+    Raises:
+        ValueError: no rows, or an array that is not 2-D.
+    """
+    largest = []
+    for index, weights in enumerate(weights_per_pair):
+        weights = np.asarray(weights, dtype="float64")
+        if weights.ndim != 2:
+            raise ValueError(
+                "Each sentence's weights must be (target tokens, source tokens). "
+                f"Received: shape {weights.shape} for sentence {index}"
+            )
+        largest.append(weights.max(axis=1, initial=0.0))
+    if not largest or not sum(len(rows) for rows in largest):
+        raise ValueError("weights_per_pair must hold at least one row of weights.")
+    return float(np.concatenate(largest).mean())
+
+
 if __name__ == "__main__":
     # python -m chapters.ch04_dot_product_attention.scaling
     print(measure_scaling().table())
