@@ -31,9 +31,9 @@
 #   back chapter 3's step-by-step loop in training;
 # - how Luong's model does on the toy grammar against lesson 3b's additive one.
 #
-# **Time:** at the `cpu` scale (two models, 8 epochs on 8,000 short pairs each)
-# 407 s measured while other trainings shared the 2-core machine; on a Colab GPU
-# (`gpu` scale) not measured yet.
+# **Time:** about 4 minutes at the `cpu` scale (two models, 8 epochs on 8,000
+# short pairs each; 222 s measured on an otherwise idle 2-core machine); on a
+# Colab GPU (`gpu` scale) not measured yet.
 
 # %%
 # Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
@@ -292,7 +292,7 @@ for name, model in variants.items():
 # %% [markdown]
 # Both pass: stepping one word at a time gives the teacher-forced logits exactly
 # (`0.0e+00` at every real position). One training step on these three sentences
-# took 28.4 ms with input feeding and 16.9 ms without, 1.7 times as long: the
+# took 14.9 ms with input feeding and 10.1 ms without, 1.5 times as long: the
 # loop over the words costs time even on a batch this small.
 #
 # ## Training on the toy grammar
@@ -342,9 +342,8 @@ for name, score in bleu.items():
 # %% [markdown]
 # **Without input feeding, Luong's model learned faster and further.** Its
 # validation loss was 2.144 after one epoch against 2.972 with input feeding,
-# and 0.328 at the end against 0.463. It also trained in 100 s against 298 s
-# (another training shared the machine during this run, so the times are rough):
-# the loop of input feeding makes each epoch several times longer. Greedy BLEU on
+# and 0.328 at the end against 0.463. It also trained in 65 s against 149 s: the
+# loop of input feeding makes each epoch more than twice as long. Greedy BLEU on
 # the 500 test sentences: **72.9** without input feeding, **65.3** with it.
 # Lesson 3b's additive model, trained the same way on the same data, scored 72.7
 # on the same sentences: at this size and budget, Luong's decoder without input
@@ -399,8 +398,8 @@ plt.show()
 # - Steps 2–4 (score, weights and context, `h̃_t = tanh(W_c [c_t; h_t])`, logits)
 #   by hand in NumPy gave the model's logits to 1.3e-08.
 # - Without input feeding, training runs the GRU over the whole target in one
-#   call; with it, a loop, 1.7 times as slow per training step here, and the
-#   whole training three times as long in this run.
+#   call; with it, a loop, 1.5 times as slow per training step here, and the
+#   whole training 2.3 times as long.
 # - On the toy grammar, 8 epochs: greedy BLEU 72.9 without input feeding, 65.3
 #   with it, against 72.7 for lesson 3b's additive model. Input feeding, the
 #   paper's default, is off by default in this course.
