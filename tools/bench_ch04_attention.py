@@ -133,7 +133,7 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--length", type=int, default=32, help="S = T")
     parser.add_argument("--width", type=int, default=256, help="D = d_k = Dv")
-    parser.add_argument("--repetitions", type=int, default=20)
+    parser.add_argument("--repetitions", type=int, default=100)
     arguments = parser.parse_args(argv)
     if keras.backend.backend() != "tensorflow":
         raise SystemExit(

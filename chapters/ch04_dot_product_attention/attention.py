@@ -38,7 +38,7 @@ LUONG_SCORES = ("dot", "general", "concat")
 
 def dot_product_scores(query, keys):
     """Every query dotted with every key: `(B, T, D)`, `(B, S, D)` -> `(B, T, S)`."""
-    return ops.matmul(query, ops.transpose(keys, (0, 2, 1)))
+    return ops.einsum("btd,bsd->bts", query, keys)
 
 
 def check_equal_widths(query_shape, key_shape, advice):
