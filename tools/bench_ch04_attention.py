@@ -155,29 +155,52 @@ def main(argv=None):
     )
     tensors = [keras.ops.convert_to_tensor(array) for array in (query, value, key)]
     masks = {"no mask": None, "padding mask": keras.ops.convert_to_tensor(value_mask)}
+    medians = median_times(
+        timing_variants(width), tensors, masks, arguments.repetitions
+    )
+    print_ratios(
+        medians,
+        f"forward+backward, tf.function, B={arguments.batch_size}, S=T={size}, "
+        f"D={width}, median of {arguments.repetitions}:",
+    )
+
+
+def median_times(variants, tensors, masks, repetitions):
+    """`{(variant, mask name): median seconds}` of a compiled forward and backward
+    pass of every variant with every mask. The variants take turns at every
+    repetition, so that a busy machine slows them all alike.
+
+    Args:
+        variants: `{name: forward(query, value, key, value_mask)}`; the first
+            is "ours", the one the others are compared with.
+        tensors: `[query, value, key]`.
+        masks: `{mask name: value mask or None}`.
+        repetitions: timed calls of each, after one that traces.
+    """
     steps = {}
-    for name, forward in timing_variants(width).items():
+    for name, forward in variants.items():
         for mask_name, mask in masks.items():
             step = compiled_training_step(forward)
             step(*tensors, mask)  # Traces.
             steps[name, mask_name] = (step, mask)
     seconds = {variant: [] for variant in steps}
-    for _ in range(arguments.repetitions):
+    for _ in range(repetitions):
         for variant, (step, mask) in steps.items():
             started = time.perf_counter()
             float(step(*tensors, mask)[0])
             seconds[variant].append(time.perf_counter() - started)
-    medians = {variant: float(np.median(times)) for variant, times in seconds.items()}
-    print(
-        f"forward+backward, tf.function, B={arguments.batch_size}, S=T={size}, "
-        f"D={width}, median of {arguments.repetitions}:"
-    )
-    names = list(dict.fromkeys(name for name, _ in steps))
-    for mask_name in masks:
+    return {variant: float(np.median(times)) for variant, times in seconds.items()}
+
+
+def print_ratios(medians, header):
+    """Prints `median_times`'s medians by mask, each with ours / it."""
+    print(header)
+    names = list(dict.fromkeys(name for name, _ in medians))
+    for mask_name in dict.fromkeys(mask_name for _, mask_name in medians):
         print(f"  {mask_name}:")
         for name in names:
             median = medians[name, mask_name]
-            ratio = medians["ours", mask_name] / median
+            ratio = medians[names[0], mask_name] / median
             print(f"    {name:32s} {median * 1e3:8.2f} ms   ours / this {ratio:.2f}")
 
 

@@ -1,0 +1,25 @@
+"""Chapter 5: the Transformer, from its parts (being written).
+
+Read in this order: `positional.py` (where a token is), `attention.py`
+(multi-head attention on chapter 4's scaled dot-product attention).
+"""
+
+from chapters.ch05_transformer.attention import (
+    MultiHeadAttention,
+    copy_keras_weights,
+    merge_heads,
+    split_heads,
+)
+from chapters.ch05_transformer.positional import (
+    PositionalEncoding,
+    positional_encoding,
+)
+
+__all__ = [
+    "MultiHeadAttention",
+    "PositionalEncoding",
+    "copy_keras_weights",
+    "merge_heads",
+    "positional_encoding",
+    "split_heads",
+]
