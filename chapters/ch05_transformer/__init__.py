@@ -1,7 +1,8 @@
 """Chapter 5: the Transformer, from its parts (being written).
 
 Read in this order: `positional.py` (where a token is), `attention.py`
-(multi-head attention on chapter 4's scaled dot-product attention).
+(multi-head attention on chapter 4's scaled dot-product attention), `blocks.py`
+(the feed-forward, encoder and decoder blocks).
 """
 
 from chapters.ch05_transformer.attention import (
@@ -10,12 +11,16 @@ from chapters.ch05_transformer.attention import (
     merge_heads,
     split_heads,
 )
+from chapters.ch05_transformer.blocks import DecoderBlock, EncoderBlock, FeedForward
 from chapters.ch05_transformer.positional import (
     PositionalEncoding,
     positional_encoding,
 )
 
 __all__ = [
+    "DecoderBlock",
+    "EncoderBlock",
+    "FeedForward",
     "MultiHeadAttention",
     "PositionalEncoding",
     "copy_keras_weights",
