@@ -34,7 +34,9 @@ _HAN_CHARACTER = re.compile(
 )
 
 
-def _labels_and_mask(y_true, y_pred):
+def labels_and_mask(y_true, y_pred):
+    """Target ids `(B, T)` as int32 and their padding mask `(B, T)`, True at real
+    tokens, whatever form `compile()` hands the targets over in."""
     # Targets may arrive as (B, T, 1) from some pipelines; the logits are (B, T, V).
     y_true = ops.convert_to_tensor(y_true)
     if len(y_true.shape) == len(y_pred.shape):
@@ -44,7 +46,8 @@ def _labels_and_mask(y_true, y_pred):
     return y_true, padding_mask(y_true)
 
 
-def _masked_mean(values, mask):
+def masked_mean(values, mask):
+    """The mean of `values` over the positions where `mask` is True."""
     # Selected, not multiplied by the mask: 0 * inf and 0 * NaN are NaN, so a
     # single overflow at a padded position would poison the whole mean.
     total = ops.sum(ops.where(mask, values, ops.zeros_like(values)))
@@ -79,7 +82,7 @@ def masked_loss(y_true, y_pred):
     Returns:
         A scalar float32 tensor.
     """
-    y_true, mask = _labels_and_mask(y_true, y_pred)
+    y_true, mask = labels_and_mask(y_true, y_pred)
     # Padded positions get zero logits before the cross-entropy. Selecting the
     # losses afterwards would keep an inf out of the value but not out of the
     # gradient: backpropagation multiplies the zero gradient of the unselected
@@ -90,11 +93,11 @@ def masked_loss(y_true, y_pred):
     token_losses = keras.losses.sparse_categorical_crossentropy(
         y_true, logits, from_logits=True
     )  # (B, T)
-    return _masked_mean(token_losses, mask)
+    return masked_mean(token_losses, mask)
 
 
 def _correct_tokens(y_true, y_pred):
-    y_true, mask = _labels_and_mask(y_true, y_pred)
+    y_true, mask = labels_and_mask(y_true, y_pred)
     predictions = ops.cast(ops.argmax(y_pred, axis=-1), "int32")  # (B, T)
     return ops.cast(ops.equal(y_true, predictions), "float32"), mask
 
@@ -116,7 +119,7 @@ def masked_accuracy(y_true, y_pred):
         A float32 scalar in `[0, 1]`, 0 for a batch that is all padding.
     """
     correct, mask = _correct_tokens(y_true, y_pred)
-    return _masked_mean(correct, mask)
+    return masked_mean(correct, mask)
 
 
 @keras.saving.register_keras_serializable(package="course")
