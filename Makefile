@@ -28,7 +28,8 @@ lab: $(VENV)/installed
 # installed (requirements.txt pins it; the Colab-like stack has none).
 JAX_TESTS := tests/test_ch03_attention.py tests/test_ch03_model.py tests/test_masks.py \
 	tests/test_ch04_attention.py tests/test_ch04_scaling.py tests/test_ch04_model.py \
-	tests/test_ch05_transformer.py tests/test_ch05_blocks.py tests/test_ch05_training.py
+	tests/test_ch05_transformer.py tests/test_ch05_blocks.py tests/test_ch05_training.py \
+	tests/test_ch05_model.py
 test: $(VENV)/installed
 	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q
 	@if $(BIN)/python -c "import jax" 2>/dev/null; then \

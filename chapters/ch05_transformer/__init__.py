@@ -2,7 +2,8 @@
 
 Read in this order: `positional.py` (where a token is), `attention.py`
 (multi-head attention on chapter 4's scaled dot-product attention), `blocks.py`
-(the feed-forward, encoder and decoder blocks).
+(the feed-forward, encoder and decoder blocks), `model.py` (the `Transformer`),
+`training.py` (the warm-up schedule, label smoothing).
 """
 
 from chapters.ch05_transformer.attention import (
@@ -12,12 +13,19 @@ from chapters.ch05_transformer.attention import (
     split_heads,
 )
 from chapters.ch05_transformer.blocks import DecoderBlock, EncoderBlock, FeedForward
+from chapters.ch05_transformer.model import PRESETS, Transformer, TransformerConfig
 from chapters.ch05_transformer.positional import (
     PositionalEncoding,
     positional_encoding,
 )
+from chapters.ch05_transformer.training import LabelSmoothedLoss, WarmupSchedule
 
 __all__ = [
+    "PRESETS",
+    "LabelSmoothedLoss",
+    "Transformer",
+    "TransformerConfig",
+    "WarmupSchedule",
     "DecoderBlock",
     "EncoderBlock",
     "FeedForward",

@@ -66,7 +66,8 @@ class PositionalEncoding(keras.layers.Layer):
     Returns:
         `(B, T, d_model)`: `embedding(token_ids) · √d_model + PE[:T]`. The paper
         multiplies the embeddings by `√d_model` so that they are not drowned by
-        the encoding, whose entries lie in [-1, 1].
+        the encoding, whose entries lie in [-1, 1]. No Keras mask is attached:
+        the model passes its padding masks to the attention layers explicitly.
     """
 
     def __init__(self, vocabulary_size, d_model, max_length=512, **kwargs):
@@ -95,9 +96,6 @@ class PositionalEncoding(keras.layers.Layer):
         scaled = embedded * ops.cast(ops.sqrt(float(self.d_model)), embedded.dtype)
         table = ops.convert_to_tensor(self.table, dtype=embedded.dtype)
         return scaled + table[None, : ops.shape(token_ids)[1], :]
-
-    def compute_mask(self, token_ids, mask=None):
-        return ops.not_equal(token_ids, 0)  # (B, T): True at real tokens
 
     def get_config(self):
         config = super().get_config()

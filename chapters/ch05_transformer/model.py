@@ -1,0 +1,211 @@
+"""The Transformer (Vaswani et al., 2017, figure 1): an encoder stack and a
+decoder stack of the blocks in `blocks.py`, with positional encodings in front
+and a linear layer over the target vocabulary at the end.
+
+    source ids -> PositionalEncoding -> Dropout -> N x EncoderBlock -> encoder outputs
+    target ids -> PositionalEncoding -> Dropout -> N x DecoderBlock(encoder outputs)
+               -> Dense(V) -> logits
+
+With pre-norm blocks each stack ends with one more `LayerNormalization`: the
+residual path of a pre-norm block is never normalized, so its sum must be before
+it leaves the stack.
+
+Training is teacher forcing, as for the RNN models: `call((source_ids,
+decoder_input_ids))` gives the logits of every next token at once. Unlike the RNN
+decoders, nothing here is a loop: every target position is computed in parallel,
+the causal mask keeping each from reading the positions after it.
+"""
+
+import dataclasses
+
+import keras
+
+from chapters.ch05_transformer.blocks import DecoderBlock, EncoderBlock
+from chapters.ch05_transformer.positional import PositionalEncoding
+from chapters.common.arguments import positive_int
+from chapters.common.masks import padding_mask
+
+
+@dataclasses.dataclass(frozen=True)
+class TransformerConfig:
+    """The sizes of a `Transformer`.
+
+    Attributes:
+        num_layers: encoder blocks, and as many decoder blocks (the paper: 6).
+        d_model: width of every token's vector (the paper: 512).
+        num_heads: attention heads per attention layer (the paper: 8).
+        d_ff: hidden width of the feed-forward blocks (the paper: 2048).
+        dropout: rate after every sublayer and after the positional encodings
+            (the paper: 0.1).
+        norm_first: pre-norm blocks instead of the paper's post-norm.
+        max_length: the longest source or target the encodings cover.
+    """
+
+    num_layers: int = 3
+    d_model: int = 256
+    num_heads: int = 8
+    d_ff: int = 1024
+    dropout: float = 0.1
+    norm_first: bool = False
+    max_length: int = 128
+
+
+# Sizes per course scale. `ci` only has to run; `cpu` and `gpu` are starting
+# points for the chapter's Tatoeba experiments, not yet tuned by them.
+PRESETS = {
+    "ci": TransformerConfig(num_layers=1, d_model=32, num_heads=2, d_ff=64),
+    "cpu": TransformerConfig(num_layers=3, d_model=256, num_heads=8, d_ff=1024),
+    "gpu": TransformerConfig(num_layers=6, d_model=512, num_heads=8, d_ff=2048),
+}
+
+
+@keras.saving.register_keras_serializable(package="course")
+class Transformer(keras.Model):
+    """An encoder-decoder Transformer for translation.
+
+    Args:
+        source_vocabulary_size: number of source token ids.
+        target_vocabulary_size: number of target token ids, `V`.
+        num_layers, d_model, num_heads, d_ff, dropout, norm_first, max_length:
+            see `TransformerConfig`; `Transformer(s, t, **asdict(config))`.
+        **kwargs: passed on to `keras.Model`.
+
+    Call arguments:
+        inputs: `(source_ids, decoder_input_ids)`, int tensors `(B, S)` and
+            `(B, T)` right-padded with 0; the decoder inputs start with
+            `[START]` (teacher forcing).
+        training: Python bool, for dropout.
+
+    Returns:
+        Logits `(B, T, V)` for the next target token at every position.
+    """
+
+    def __init__(
+        self,
+        source_vocabulary_size,
+        target_vocabulary_size,
+        num_layers=3,
+        d_model=256,
+        num_heads=8,
+        d_ff=1024,
+        dropout=0.1,
+        norm_first=False,
+        max_length=128,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.sizes = TransformerConfig(
+            num_layers=positive_int(num_layers, "num_layers"),
+            d_model=positive_int(d_model, "d_model"),
+            num_heads=positive_int(num_heads, "num_heads"),
+            d_ff=positive_int(d_ff, "d_ff"),
+            dropout=float(dropout),
+            norm_first=bool(norm_first),
+            max_length=positive_int(max_length, "max_length"),
+        )
+        self.source_vocabulary_size = positive_int(
+            source_vocabulary_size, "source_vocabulary_size"
+        )
+        self.target_vocabulary_size = positive_int(
+            target_vocabulary_size, "target_vocabulary_size"
+        )
+        config = self.sizes
+        block_sizes = {
+            "d_model": config.d_model,
+            "num_heads": config.num_heads,
+            "d_ff": config.d_ff,
+            "dropout": config.dropout,
+            "norm_first": config.norm_first,
+        }
+        self.source_embedding = PositionalEncoding(
+            self.source_vocabulary_size,
+            config.d_model,
+            config.max_length,
+            name="source_embedding",
+        )
+        self.target_embedding = PositionalEncoding(
+            self.target_vocabulary_size,
+            config.d_model,
+            config.max_length,
+            name="target_embedding",
+        )
+        self.embedding_dropout = keras.layers.Dropout(config.dropout)
+        self.encoder_blocks = [
+            EncoderBlock(**block_sizes, name=f"encoder_block_{index}")
+            for index in range(config.num_layers)
+        ]
+        self.decoder_blocks = [
+            DecoderBlock(**block_sizes, name=f"decoder_block_{index}")
+            for index in range(config.num_layers)
+        ]
+        # Pre-norm stacks end with a norm of their own (see the module docstring).
+        self.encoder_norm = self.decoder_norm = None
+        if config.norm_first:
+            self.encoder_norm = keras.layers.LayerNormalization(
+                epsilon=1e-6, name="encoder_norm"
+            )
+            self.decoder_norm = keras.layers.LayerNormalization(
+                epsilon=1e-6, name="decoder_norm"
+            )
+        self.output_projection = keras.layers.Dense(
+            self.target_vocabulary_size, name="logits"
+        )
+
+    def build(self, input_shape):
+        source_shape, target_shape = (tuple(shape) for shape in input_shape)
+        width = self.sizes.d_model
+        encoded_shape = (*source_shape, width)  # (B, S, d_model)
+        decoded_shape = (*target_shape, width)  # (B, T, d_model)
+        self.source_embedding.build(source_shape)
+        self.target_embedding.build(target_shape)
+        for block in self.encoder_blocks:
+            block.build(encoded_shape)
+        for block in self.decoder_blocks:
+            block.build(decoded_shape, encoded_shape)
+        if self.sizes.norm_first:
+            self.encoder_norm.build(encoded_shape)
+            self.decoder_norm.build(decoded_shape)
+        self.output_projection.build(decoded_shape)
+        self.built = True
+
+    def encode_source(self, source_ids, training=None):
+        """The encoder stack: `(B, S)` ids -> `(B, S, d_model)` outputs and the
+        source padding mask `(B, S)`."""
+        source_mask = padding_mask(source_ids)
+        x = self.embedding_dropout(self.source_embedding(source_ids), training=training)
+        for block in self.encoder_blocks:
+            x = block(x, padding_mask=source_mask, training=training)
+        if self.encoder_norm is not None:
+            x = self.encoder_norm(x)
+        return x, source_mask
+
+    def decode_target(
+        self, decoder_input_ids, encoder_outputs, source_mask, training=None
+    ):
+        """The decoder stack and the output layer: `(B, T)` ids -> logits
+        `(B, T, V)`, position `t` reading target positions `<= t` only."""
+        target_mask = padding_mask(decoder_input_ids)
+        y = self.embedding_dropout(
+            self.target_embedding(decoder_input_ids), training=training
+        )
+        for block in self.decoder_blocks:
+            y = block(y, encoder_outputs, target_mask, source_mask, training=training)
+        if self.decoder_norm is not None:
+            y = self.decoder_norm(y)
+        return self.output_projection(y)
+
+    def call(self, inputs, training=None):
+        source_ids, decoder_input_ids = inputs
+        encoder_outputs, source_mask = self.encode_source(source_ids, training)
+        return self.decode_target(
+            decoder_input_ids, encoder_outputs, source_mask, training
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            source_vocabulary_size=self.source_vocabulary_size,
+            target_vocabulary_size=self.target_vocabulary_size,
+            **dataclasses.asdict(self.sizes),
+        )
+        return config

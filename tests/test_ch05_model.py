@@ -1,0 +1,82 @@
+"""Tests of chapter 5's `Transformer` under teacher forcing: shapes, causality,
+padding, the pre-norm stacks' final norms, and saving.
+
+Written for any Keras backend: `make test` runs this file under TensorFlow and
+again with `KERAS_BACKEND=jax`.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from chapters.ch05_transformer.model import PRESETS, Transformer, TransformerConfig
+
+to_numpy = keras.ops.convert_to_numpy
+SOURCE = np.array([[5, 8, 3, 9, 2], [4, 7, 0, 0, 0]])  # 0 is padding
+DECODER_INPUT = np.array([[1, 6, 4, 7], [1, 3, 0, 0]])  # [START] = 1
+TINY = {"num_layers": 2, "d_model": 8, "num_heads": 2, "d_ff": 12, "max_length": 16}
+
+
+def tiny(**options):
+    keras.utils.set_random_seed(3)
+    return Transformer(10, 9, **{**TINY, **options})
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_logits_for_every_position_and_a_final_norm_only_when_pre_norm(norm_first):
+    model = tiny(norm_first=norm_first)
+    logits = model((SOURCE, DECODER_INPUT))
+    assert tuple(logits.shape) == (2, 4, 9)
+    assert (model.encoder_norm is not None) == norm_first
+    assert len(model.encoder_blocks) == len(model.decoder_blocks) == 2
+
+
+def test_a_position_does_not_see_later_target_tokens():
+    model = tiny()
+    before = to_numpy(model((SOURCE, DECODER_INPUT)))
+    changed = DECODER_INPUT.copy()
+    changed[0, 2:] = [2, 2]
+    after = to_numpy(model((SOURCE, changed)))
+    np.testing.assert_allclose(after[0, :2], before[0, :2], atol=1e-5)
+    assert not np.allclose(after[0, 2], before[0, 2])
+    np.testing.assert_allclose(after[1], before[1], atol=1e-5)
+
+
+def test_a_padded_sentence_gives_what_it_gives_alone():
+    model = tiny()
+    batched = to_numpy(model((SOURCE, DECODER_INPUT)))
+    alone = to_numpy(model((SOURCE[1:, :2], DECODER_INPUT[1:, :2])))
+    np.testing.assert_allclose(batched[1, :2], alone[0], atol=1e-5)
+
+
+def test_dropout_only_in_training():
+    model = tiny(dropout=0.5)
+    inputs = (SOURCE, DECODER_INPUT)
+    np.testing.assert_array_equal(to_numpy(model(inputs)), to_numpy(model(inputs)))
+    assert not np.allclose(
+        to_numpy(model(inputs, training=True)), to_numpy(model(inputs))
+    )
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_keras_round_trip_gives_identical_logits(tmp_path, norm_first):
+    model = tiny(norm_first=norm_first)
+    expected = to_numpy(model((SOURCE, DECODER_INPUT)))
+    path = tmp_path / "transformer.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    assert restored.get_config() == model.get_config()
+    np.testing.assert_array_equal(to_numpy(restored((SOURCE, DECODER_INPUT))), expected)
+
+
+def test_presets_build_and_bad_sizes_are_refused():
+    config = PRESETS["ci"]
+    model = Transformer(10, 9, **dataclasses.asdict(config))
+    assert tuple(model((SOURCE, DECODER_INPUT)).shape) == (2, 4, 9)
+    assert TransformerConfig().d_model == PRESETS["cpu"].d_model
+    with pytest.raises(ValueError, match="d_model must split evenly into num_heads"):
+        Transformer(10, 9, d_model=10, num_heads=4)
+    with pytest.raises(ValueError, match="more than max_length=3"):
+        tiny(max_length=3)((SOURCE, DECODER_INPUT))
