@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from chapters.ch05_transformer.model import PRESETS, Transformer, TransformerConfig
+from tests import reversal_task
 
 to_numpy = keras.ops.convert_to_numpy
 SOURCE = np.array([[5, 8, 3, 9, 2], [4, 7, 0, 0, 0]])  # 0 is padding
@@ -80,3 +81,59 @@ def test_presets_build_and_bad_sizes_are_refused():
         Transformer(10, 9, d_model=10, num_heads=4)
     with pytest.raises(ValueError, match="more than max_length=3"):
         tiny(max_length=3)((SOURCE, DECODER_INPUT))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_cached_steps_give_the_teacher_forced_logits(norm_first):
+    model = tiny(norm_first=norm_first)
+    expected = to_numpy(model((SOURCE, DECODER_INPUT)))  # (B, T, V)
+    memory, state = model.encode(SOURCE)
+    for position in range(DECODER_INPUT.shape[1]):
+        logits, state = model.decode_step(DECODER_INPUT[:, position], state, memory)
+        real = DECODER_INPUT[:, position] != 0  # padding is never scored
+        np.testing.assert_allclose(
+            to_numpy(logits)[real], expected[real, position], atol=1e-5
+        )
+        np.testing.assert_array_equal(to_numpy(state["positions"]), position + 1)
+    weights = to_numpy(state["attention_weights"])  # (B, S)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
+    assert np.all(weights[SOURCE == 0] == 0)
+    # Only the positions stepped through are written in the cache.
+    assert np.all(to_numpy(state["keys_0"])[:, DECODER_INPUT.shape[1] :] == 0)
+
+
+def reversal_transformer(source_size, target_size, embedding_dim, hidden_units):
+    """A small Transformer with the signature `reversal_task` builds models with."""
+    del embedding_dim, hidden_units
+    return Transformer(
+        source_size,
+        target_size,
+        num_layers=1,
+        d_model=32,
+        num_heads=2,
+        d_ff=64,
+        dropout=0.0,
+        max_length=16,
+    )
+
+
+@pytest.fixture(scope="module")
+def translator():
+    return reversal_task.trained_translator(reversal_transformer, epochs=8)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="the searches are TensorFlow"
+)
+def test_translator_reverses_and_attends_to_the_mirrored_word(translator):
+    reversal_task.assert_reverses_and_attends_to_the_mirrored_word(translator)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="the searches are TensorFlow"
+)
+def test_beam_of_width_one_is_greedy_and_batches_change_nothing(translator):
+    sources = [source for source, _ in reversal_task.reverse_pairs(12, 5)]
+    greedy = translator.translate(sources)
+    assert translator.translate(sources, method="beam", beam_width=1) == greedy
+    assert [translator.translate([source])[0] for source in sources[:4]] == greedy[:4]

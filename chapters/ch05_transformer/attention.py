@@ -140,21 +140,25 @@ class MultiHeadAttention(keras.layers.Layer):
         )
         self.built = True
 
-    def call(
-        self,
-        query,
-        value,
-        key=None,
-        value_mask=None,
-        attention_mask=None,
-        return_attention_scores=False,
+    def project_keys_and_values(self, key, value):
+        """Step 1 for the keys and values: `(B, S, h·d_k)` and `(B, S, h·d_v)`,
+        every head side by side. A decoder that caches them calls this once per
+        new token."""
+        return self.key_projection(key), self.value_projection(value)
+
+    def attend_projected(
+        self, query, keys, values, value_mask=None, attention_mask=None
     ):
-        key = value if key is None else key
+        """Steps 1 (the queries) to 4, on keys and values from
+        `project_keys_and_values`.
+
+        Returns:
+            `(output (B, T, output_dim), weights (B, h, T, S))`.
+        """
         batch, target_length = ops.shape(query)[0], ops.shape(query)[1]
-        # 1. All heads' projections at once: (B, T, h·d_k), (B, S, h·d_k), ...
+        source_length = ops.shape(keys)[1]
+        # 1. All heads' queries at once: (B, T, h·d_k).
         queries = self.query_projection(query)
-        keys = self.key_projection(key)
-        values = self.value_projection(value)
         # 2. One "sentence" per head: (B·h, T, d_k), (B·h, S, d_k), (B·h, S, d_v).
         heads = [split_heads(x, self.num_heads) for x in (queries, keys, values)]
         # 3. Scaled dot-product attention in every head, the masks repeated.
@@ -162,7 +166,7 @@ class MultiHeadAttention(keras.layers.Layer):
             check_shape(
                 value_mask,
                 "value_mask",
-                (("B", query.shape[0]), ("S", key.shape[1])),
+                (("B", query.shape[0]), ("S", keys.shape[1])),
                 "True at real source tokens",
             )
             value_mask = repeat_for_heads(value_mask, self.num_heads)
@@ -170,7 +174,7 @@ class MultiHeadAttention(keras.layers.Layer):
             check_shape(
                 attention_mask,
                 "attention_mask",
-                (("B", query.shape[0]), ("T", query.shape[1]), ("S", key.shape[1])),
+                (("B", query.shape[0]), ("T", query.shape[1]), ("S", keys.shape[1])),
                 "True where query t may attend to key s",
             )
             attention_mask = repeat_for_heads(attention_mask, self.num_heads)
@@ -184,11 +188,27 @@ class MultiHeadAttention(keras.layers.Layer):
         )  # (B·h, T, d_v), (B·h, T, S)
         # 4. The heads side by side, mixed by W^O: (B, T, output_dim).
         output = self.output_projection(merge_heads(context, self.num_heads))
+        weights = ops.reshape(
+            weights, (batch, self.num_heads, target_length, source_length)
+        )
+        return output, weights  # (B, h, T, S)
+
+    def call(
+        self,
+        query,
+        value,
+        key=None,
+        value_mask=None,
+        attention_mask=None,
+        return_attention_scores=False,
+    ):
+        key = value if key is None else key
+        keys, values = self.project_keys_and_values(key, value)
+        output, weights = self.attend_projected(
+            query, keys, values, value_mask, attention_mask
+        )
         if return_attention_scores:
-            weights = ops.reshape(
-                weights, (batch, self.num_heads, target_length, ops.shape(key)[1])
-            )
-            return output, weights  # (B, h, T, S)
+            return output, weights
         return output
 
     def get_config(self):

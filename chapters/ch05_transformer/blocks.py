@@ -18,10 +18,13 @@ the batch).
   matrices at every position.
 - `EncoderBlock`: self-attention over the source, then the feed-forward block.
 - `DecoderBlock`: causal self-attention over the target so far, attention over
-  the encoder's outputs (cross-attention), then the feed-forward block.
+  the encoder's outputs (cross-attention), then the feed-forward block; `step`
+  does the same for one new token, with a cache of the earlier tokens' keys and
+  values.
 """
 
 import keras
+from keras import ops
 
 from chapters.ch05_transformer.attention import MultiHeadAttention
 from chapters.common.arguments import positive_int
@@ -225,3 +228,50 @@ class DecoderBlock(_Residual):
         x = self._wrapped(x, attend_to_target, self.self_attention_norm, training)
         x = self._wrapped(x, attend_to_source, self.cross_attention_norm, training)
         return self._wrapped(x, self.feed_forward, self.feed_forward_norm, training)
+
+    def step(self, x, cache, positions, encoder_outputs, source_mask=None):
+        """The block for one new token per sentence, reading the earlier tokens'
+        keys and values from `cache` instead of recomputing them.
+
+        Args:
+            x: `(B, 1, d_model)`, the new token's vector.
+            cache: `{"keys": (B, L, d_model), "values": (B, L, d_model)}`, the
+                self-attention's projected keys and values of every earlier
+                position, `L` slots preallocated (zeros where not yet written).
+            positions: int `(B,)`, the new token's position in each sentence.
+            encoder_outputs, source_mask: as for `call`.
+
+        Returns:
+            `(y (B, 1, d_model), cache with this position written, cross-attention
+            weights (B, h, 1, S))`: `y` is what `call` gives at that position.
+        """
+        slots = ops.arange(ops.shape(cache["keys"])[1])[None, :]  # (1, L)
+        here = ops.equal(slots, positions[:, None])[:, :, None]  # (B, L, 1)
+        seen = ops.less_equal(slots, positions[:, None])  # (B, L): the past and now
+        written, cross_weights = {}, []
+
+        def attend_to_target(inputs):
+            new_keys, new_values = self.self_attention.project_keys_and_values(
+                inputs, inputs
+            )  # (B, 1, d_model) each
+            written["keys"] = ops.where(here, new_keys, cache["keys"])
+            written["values"] = ops.where(here, new_values, cache["values"])
+            output, _ = self.self_attention.attend_projected(
+                inputs, written["keys"], written["values"], value_mask=seen
+            )
+            return output
+
+        def attend_to_source(inputs):
+            output, weights = self.cross_attention(
+                inputs,
+                encoder_outputs,
+                value_mask=source_mask,
+                return_attention_scores=True,
+            )
+            cross_weights.append(weights)
+            return output
+
+        x = self._wrapped(x, attend_to_target, self.self_attention_norm, False)
+        x = self._wrapped(x, attend_to_source, self.cross_attention_norm, False)
+        x = self._wrapped(x, self.feed_forward, self.feed_forward_norm, False)
+        return x, written, cross_weights[0]

@@ -19,10 +19,12 @@ the causal mask keeping each from reading the positions after it.
 import dataclasses
 
 import keras
+from keras import ops
 
 from chapters.ch05_transformer.blocks import DecoderBlock, EncoderBlock
 from chapters.ch05_transformer.positional import PositionalEncoding
 from chapters.common.arguments import positive_int
+from chapters.common.decoding import ATTENTION_WEIGHTS
 from chapters.common.masks import padding_mask
 
 
@@ -200,6 +202,65 @@ class Transformer(keras.Model):
         return self.decode_target(
             decoder_input_ids, encoder_outputs, source_mask, training
         )
+
+    def encode(self, source_ids):
+        """Protocol method (see `chapters/common/README.md`): reads the source
+        once and sets up an empty cache.
+
+        Returns:
+            `(memory, state)`. `memory`: `"encoder_outputs"` `(B, S, d_model)`
+            and `"padding_mask"` `(B, S)`. `state`: `"positions"` `(B,)`, the
+            next token's position (0); for each decoder block `i`, `"keys_i"` and
+            `"values_i"` `(B, max_length, d_model)`, preallocated zeros that
+            `decode_step` fills one position at a time; `"attention_weights"`
+            `(B, S)`, zeros.
+        """
+        encoder_outputs, source_mask = self.encode_source(source_ids, training=False)
+        batch = ops.shape(source_ids)[0]
+        empty = ops.zeros(
+            (batch, self.sizes.max_length, self.sizes.d_model), encoder_outputs.dtype
+        )
+        state = {"positions": ops.zeros((batch,), "int32")}
+        for index in range(self.sizes.num_layers):
+            state[f"keys_{index}"] = empty
+            state[f"values_{index}"] = empty
+        state[ATTENTION_WEIGHTS] = ops.zeros(
+            ops.shape(source_mask), encoder_outputs.dtype
+        )
+        memory = {"encoder_outputs": encoder_outputs, "padding_mask": source_mask}
+        return memory, state
+
+    def decode_step(self, token_ids, state, memory):
+        """Protocol method: one token per sentence, with the key/value cache.
+
+        Each decoder block computes the keys and values of the new position
+        only, writes them into its cache at `"positions"`, and attends over the
+        positions written so far: a step costs one position's work, not the
+        whole prefix's. The logits are those `call` gives at that position.
+
+        Returns:
+            `(logits (B, V), state)`; the new state's `"attention_weights"`
+            `(B, S)` are the last decoder block's cross-attention weights of this
+            step, averaged over its heads.
+        """
+        positions = state["positions"]
+        y = self.target_embedding.at(token_ids, positions)  # (B, 1, d_model)
+        new_state = {"positions": positions + 1}
+        for index, block in enumerate(self.decoder_blocks):
+            cache = {"keys": state[f"keys_{index}"], "values": state[f"values_{index}"]}
+            y, cache, weights = block.step(
+                y,
+                cache,
+                positions,
+                memory["encoder_outputs"],
+                memory["padding_mask"],
+            )
+            new_state[f"keys_{index}"] = cache["keys"]
+            new_state[f"values_{index}"] = cache["values"]
+        if self.decoder_norm is not None:
+            y = self.decoder_norm(y)
+        new_state[ATTENTION_WEIGHTS] = ops.mean(weights[:, :, 0, :], axis=1)  # (B, S)
+        return self.output_projection(y)[:, 0, :], new_state
 
     def get_config(self):
         config = super().get_config()

@@ -97,6 +97,15 @@ class PositionalEncoding(keras.layers.Layer):
         table = ops.convert_to_tensor(self.table, dtype=embedded.dtype)
         return scaled + table[None, : ops.shape(token_ids)[1], :]
 
+    def at(self, token_ids, positions):
+        """One token per sentence, each at its own position: `(B,)` ids and
+        `(B,)` positions -> `(B, 1, d_model)`, the rows `call` gives there. A
+        decoder generating one token at a time uses it."""
+        embedded = self.embedding(token_ids[:, None])  # (B, 1, d_model)
+        scaled = embedded * ops.cast(ops.sqrt(float(self.d_model)), embedded.dtype)
+        table = ops.convert_to_tensor(self.table, dtype=embedded.dtype)
+        return scaled + ops.take(table, positions, axis=0)[:, None, :]
+
     def get_config(self):
         config = super().get_config()
         config.update(
