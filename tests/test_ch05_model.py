@@ -11,7 +11,13 @@ import keras
 import numpy as np
 import pytest
 
-from chapters.ch05_transformer.model import PRESETS, Transformer, TransformerConfig
+from chapters.ch05_transformer.model import (
+    PRESETS,
+    Transformer,
+    TransformerConfig,
+    WithoutCache,
+)
+from chapters.common import decoding
 from tests import reversal_task
 
 to_numpy = keras.ops.convert_to_numpy
@@ -137,3 +143,28 @@ def test_beam_of_width_one_is_greedy_and_batches_change_nothing(translator):
     greedy = translator.translate(sources)
     assert translator.translate(sources, method="beam", beam_width=1) == greedy
     assert [translator.translate([source])[0] for source in sources[:4]] == greedy[:4]
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="the searches are TensorFlow"
+)
+def test_without_the_cache_the_search_picks_the_same_tokens(translator):
+    source_ids = np.array([[3, 4, 5, 6, 0], [7, 3, 0, 0, 0], [4, 4, 4, 5, 6]])
+    cached = decoding.compile_search(
+        decoding.greedy_search, translator.model, max_length=9
+    )
+    uncached = decoding.compile_search(
+        decoding.greedy_search, WithoutCache(translator.model, 9), max_length=9
+    )
+    np.testing.assert_array_equal(
+        to_numpy(uncached(source_ids)["tokens"]), to_numpy(cached(source_ids)["tokens"])
+    )
+    with pytest.raises(ValueError, match="buffer_length must be at most"):
+        WithoutCache(translator.model, 17)
+
+
+def test_decoding_an_unbuilt_model_builds_it_first():
+    model = tiny()
+    memory, state = model.encode(SOURCE)
+    logits, _ = model.decode_step(DECODER_INPUT[:, 0], state, memory)
+    assert model.built and tuple(logits.shape) == (2, 9)

@@ -215,6 +215,8 @@ class Transformer(keras.Model):
             `decode_step` fills one position at a time; `"attention_weights"`
             `(B, S)`, zeros.
         """
+        if not self.built:  # the protocol's calls bypass Keras' build-on-call
+            self.build(((None, None), (None, None)))
         encoder_outputs, source_mask = self.encode_source(source_ids, training=False)
         batch = ops.shape(source_ids)[0]
         empty = ops.zeros(
@@ -270,3 +272,54 @@ class Transformer(keras.Model):
             **dataclasses.asdict(self.sizes),
         )
         return config
+
+
+class WithoutCache:
+    """A `Transformer` decoded the slow way, to measure what the cache saves.
+
+    It speaks the same protocol, but its state keeps only the tokens written so
+    far, in a buffer of `buffer_length` slots: every `decode_step` runs the whole
+    decoder stack over the buffer again (the unwritten slots are padding, and the
+    causal mask hides them) and keeps the logits of the new position. The tokens
+    it picks are the cached model's; each step costs `buffer_length` positions'
+    work instead of one.
+
+    Args:
+        model: a `Transformer`.
+        buffer_length: the most tokens a search will ask for (its
+            `max_length`), at most the model's `max_length`.
+    """
+
+    def __init__(self, model, buffer_length):
+        self.model = model
+        self.buffer_length = positive_int(buffer_length, "buffer_length")
+        if self.buffer_length > model.sizes.max_length:
+            raise ValueError(
+                f"buffer_length must be at most the model's max_length="
+                f"{model.sizes.max_length}. Received: buffer_length={buffer_length}"
+            )
+
+    def encode(self, source_ids):
+        if not self.model.built:
+            self.model.build(((None, None), (None, None)))
+        encoder_outputs, source_mask = self.model.encode_source(source_ids, False)
+        batch = ops.shape(source_ids)[0]
+        state = {
+            "positions": ops.zeros((batch,), "int32"),
+            "tokens": ops.zeros((batch, self.buffer_length), "int32"),
+        }
+        memory = {"encoder_outputs": encoder_outputs, "padding_mask": source_mask}
+        return memory, state
+
+    def decode_step(self, token_ids, state, memory):
+        positions = state["positions"]
+        slots = ops.arange(self.buffer_length)[None, :]  # (1, L)
+        here = ops.equal(slots, positions[:, None])  # (B, L)
+        tokens = ops.where(here, ops.cast(token_ids, "int32")[:, None], state["tokens"])
+        logits = self.model.decode_target(
+            tokens, memory["encoder_outputs"], memory["padding_mask"], False
+        )  # (B, L, V): every position again
+        new_logits = ops.sum(
+            ops.where(here[:, :, None], logits, ops.zeros_like(logits)), axis=1
+        )  # (B, V): the new position's
+        return new_logits, {"positions": positions + 1, "tokens": tokens}
