@@ -14,9 +14,9 @@
 # %% [markdown]
 # # Chapter 5 solutions: the Transformer
 #
-# Worked solutions of the chapter 5 exercises written so far (the positional
-# encoding, the warm-up learning rate), each followed by its check. The lessons
-# that pose them are being written; the exercises will move there.
+# Worked solutions of the chapter 5 exercises written so far, each followed by
+# its check: the positional encoding (lesson 05a) and the warm-up learning rate
+# (its lesson is being written).
 
 # %%
 # Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
@@ -44,7 +44,7 @@ import numpy as np
 from chapters.ch05_transformer import exercises
 
 # %% [markdown]
-# ## The positional encoding
+# ## Lesson 05a: the positional encoding
 #
 # A column of positions `(length, 1)` divided by a row of frequencies
 # `10000^(2i / depth)` `(1, depth / 2)` broadcasts into one angle per position
