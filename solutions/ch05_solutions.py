@@ -14,9 +14,10 @@
 # %% [markdown]
 # # Chapter 5 solutions: the Transformer
 #
-# Worked solutions of the chapter 5 exercises written so far, each followed by
-# its check: the positional encoding (lesson 05a) and the warm-up learning rate
-# (its lesson is being written).
+# Worked solutions of the chapter 5 exercises, each followed by its check: the
+# positional encoding (lesson 05a); the warm-up learning rate, splitting and
+# merging heads, the decoder's self-attention mask and the encoder block (their
+# lessons are being written).
 
 # %%
 # Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
@@ -80,3 +81,62 @@ def warmup_learning_rate(step, d_model, warmup_steps):
 
 
 exercises.check_warmup_learning_rate(warmup_learning_rate)
+
+# %% [markdown]
+# ## Splitting and merging heads
+#
+# `(B, T, h·d)` is reshaped to `(B, T, h, d)`, so that each head's `d` columns
+# stay together; the head axis moves next to the batch axis, `(B, h, T, d)`; and
+# the first two axes are merged, so that row `b·h + j` is sentence `b`'s head `j`.
+# Merging undoes the three steps in reverse order.
+
+
+# %%
+def split_heads(x, num_heads):
+    batch, length, width = x.shape
+    depth = width // num_heads
+    x = x.reshape(batch, length, num_heads, depth).transpose(0, 2, 1, 3)
+    return x.reshape(batch * num_heads, length, depth)
+
+
+def merge_heads(heads, num_heads):
+    rows, length, depth = heads.shape
+    x = heads.reshape(rows // num_heads, num_heads, length, depth)
+    return x.transpose(0, 2, 1, 3).reshape(rows // num_heads, length, num_heads * depth)
+
+
+exercises.check_split_and_merge_heads(split_heads, merge_heads)
+
+# %% [markdown]
+# ## The decoder's self-attention mask
+#
+# Key `s` may be read by query `t` when it is not in the future, `s <= t` (the
+# lower triangle), and when it is a real token: the padding mask of the keys
+# gets a query axis, `(B, 1, T)`, before the `&` with the `(T, T)` triangle.
+
+
+# %%
+def decoder_mask(target_ids):
+    length = target_ids.shape[1]
+    causal = np.tril(np.ones((length, length), dtype=bool))  # (T, T)
+    real_keys = (target_ids != 0)[:, None, :]  # (B, 1, T)
+    return causal & real_keys  # (B, T, T)
+
+
+exercises.check_decoder_mask(decoder_mask)
+
+# %% [markdown]
+# ## The encoder block
+#
+# The paper's post-norm block wraps each sublayer the same way, `norm(x +
+# sublayer(x))`: first the self-attention, then the feed-forward block on what
+# the first step gave.
+
+
+# %%
+def encoder_block(x, self_attention, feed_forward, attention_norm, feed_forward_norm):
+    h = attention_norm(x + self_attention(x))
+    return feed_forward_norm(h + feed_forward(h))
+
+
+exercises.check_encoder_block(encoder_block)
