@@ -6,10 +6,10 @@ the decoder's self-attention mask and the (post-norm) encoder block. Each check
 runs a learner's function (NumPy or plain Python numbers in and out) on cases
 chosen so that common slips show: depths and lengths where every frequency and
 position differs, steps on both sides of the warm-up's end, sizes that are all
-different, sentences with different padding, sublayers that do not commute. The expected answers are
-computed here from the paper's formulas, never from the worked solutions in
-`solutions/ch05_solutions.py`. Where a wrong answer matches what a known slip
-gives, the hint names the slip.
+different, sentences with different padding, sublayers that do not commute.
+The expected answers are computed here from the paper's formulas, never from
+the worked solutions in `solutions/ch05_solutions.py`. Where a wrong answer
+matches what a known slip gives, the hint names the slip.
 """
 
 import math
