@@ -9,6 +9,7 @@ import warnings
 
 import keras
 import numpy as np
+import pytest
 
 from chapters.common import metrics
 from chapters.common.pipeline import make_dataset
@@ -16,6 +17,12 @@ from chapters.common.tokenizers import WordTokenizer
 from chapters.common.translator import Translator
 from chapters.common.vocabulary import Vocabulary
 
+# `Translator` and the searches run in TensorFlow (`tf.function`, `tf.data`); the
+# models' own tests also run under JAX (see the Makefile).
+tensorflow_only = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="Translator and the searches need the TensorFlow backend",
+)
 WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight"]
 
 

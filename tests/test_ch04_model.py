@@ -17,12 +17,7 @@ from chapters.common.decoding import ATTENTION_WEIGHTS
 from chapters.common.vocabulary import PAD_ID
 from tests import reversal_task
 
-# `Translator` and the searches run in TensorFlow; the model's own tests also run
-# under JAX (see the Makefile).
-tensorflow_only = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow",
-    reason="Translator and the searches need the TensorFlow backend",
-)
+tensorflow_only = reversal_task.tensorflow_only
 SOURCE = np.array([[4, 5, 6, 7, 8], [9, 10, 11, PAD_ID, PAD_ID], [12, 4, 5, 6, 19]])
 DECODER_INPUT = np.array([[2, 5, 6, 7], [2, 9, PAD_ID, PAD_ID], [2, 14, 13, 12]])
 SCORES = ("dot", "general", "concat")

@@ -112,6 +112,9 @@ def test_warmup_learning_rate_check():
         "warm-up ends one step early": lambda step, d_model, warmup_steps: (
             solutions.warmup_learning_rate(step, d_model, warmup_steps - 1)
         ),
+        "the paper's sizes hard-coded": lambda step, d_model, warmup_steps: (
+            solutions.warmup_learning_rate(step, 512, 4000)
+        ),
         "a list instead of a number": lambda step, d_model, warmup_steps: [
             solutions.warmup_learning_rate(step, d_model, warmup_steps)
         ],
@@ -127,6 +130,7 @@ def test_warmup_learning_rate_check():
             "step + 1": "one step late",
             "step - 1": "not step - 1",
             "a list instead of a number": "one number",
+            "the paper's sizes hard-coded": "whatever the arguments",
         },
     )
 

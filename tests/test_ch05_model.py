@@ -23,6 +23,7 @@ from tests import reversal_task
 to_numpy = keras.ops.convert_to_numpy
 SOURCE = np.array([[5, 8, 3, 9, 2], [4, 7, 0, 0, 0]])  # 0 is padding
 DECODER_INPUT = np.array([[1, 6, 4, 7], [1, 3, 0, 0]])  # [START] = 1
+tensorflow_only = reversal_task.tensorflow_only
 TINY = {"num_layers": 2, "d_model": 8, "num_heads": 2, "d_ff": 12, "max_length": 16}
 
 
@@ -128,26 +129,27 @@ def translator():
     return reversal_task.trained_translator(reversal_transformer, epochs=8)
 
 
-@pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="the searches are TensorFlow"
-)
+@tensorflow_only
 def test_translator_reverses_and_attends_to_the_mirrored_word(translator):
     reversal_task.assert_reverses_and_attends_to_the_mirrored_word(translator)
 
 
-@pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="the searches are TensorFlow"
-)
-def test_beam_of_width_one_is_greedy_and_batches_change_nothing(translator):
+@tensorflow_only
+@pytest.mark.parametrize("method", ["greedy", "beam"])
+def test_translations_carry_weights_eager_equals_compiled_alone_equals_batched(
+    translator, method
+):
+    reversal_task.assert_weights_agree_eager_compiled_alone_batched(translator, method)
+
+
+@tensorflow_only
+def test_beam_of_width_one_is_greedy(translator):
     sources = [source for source, _ in reversal_task.reverse_pairs(12, 5)]
     greedy = translator.translate(sources)
     assert translator.translate(sources, method="beam", beam_width=1) == greedy
-    assert [translator.translate([source])[0] for source in sources[:4]] == greedy[:4]
 
 
-@pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="the searches are TensorFlow"
-)
+@tensorflow_only
 def test_without_the_cache_the_search_picks_the_same_tokens(translator):
     source_ids = np.array([[3, 4, 5, 6, 0], [7, 3, 0, 0, 0], [4, 4, 4, 5, 6]])
     cached = decoding.compile_search(

@@ -97,14 +97,10 @@ def _rates(steps, d_model, warmup_steps, shift=0, power=-1.5, scaled=True, pick=
     return np.array(rates)
 
 
-@exercise_check("the warm-up learning rate")
-def check_warmup_learning_rate(warmup_learning_rate):
-    """`warmup_learning_rate(step, d_model, warmup_steps) -> float`, with steps
-    counted from 1: `d_model^-0.5 · min(step^-0.5, step · warmup_steps^-1.5)`."""
-    d_model, warmup_steps = 512, 4000
-    steps = (1, 2, 1000, 3999, 4000, 4001, 20000)
-    expected = _rates(steps, d_model, warmup_steps)
-    results = []
+def _learner_rates(warmup_learning_rate, steps, d_model, warmup_steps):
+    """The learner's rate at each step, as floats; hints for a result that is
+    not one finite number."""
+    rates = []
     for step in steps:
         what = f"warmup_learning_rate({step}, {d_model}, {warmup_steps})"
         value = call_named(
@@ -119,31 +115,49 @@ def check_warmup_learning_rate(warmup_learning_rate):
                 f"{what} returned {float(value)}. Steps count from 1 here, so "
                 "step^-0.5 is finite: use step itself, not step - 1."
             )
-        results.append(float(value))
-    results = np.array(results)
-    what = f"warmup_learning_rate(step, {d_model}, {warmup_steps}) at steps {steps}"
-    slips = {
-        "d_model^-0.5 is missing: it sets the peak rate, (d_model · "
-        "warmup_steps)^-0.5.": _rates(steps, d_model, warmup_steps, scaled=False),
-        "the warm-up part is step · warmup_steps^-1.5, not step · "
-        "warmup_steps^-0.5.": _rates(steps, d_model, warmup_steps, power=-0.5),
-        "that is the max of the two: the rate follows the smaller one, the "
-        "linear rise before the warm-up's end and step^-0.5 after.": _rates(
-            steps, d_model, warmup_steps, pick=max
-        ),
-        "one step late: steps count from 1 here, so do not add 1 (the Keras "
-        "schedule adds it to the optimizer's iterations, which count from "
-        "0).": _rates(steps, d_model, warmup_steps, shift=1),
-    }
-    if not np.allclose(results, expected, rtol=1e-6, atol=0):
-        first_slip(results, slips, what, atol=1e-9)
-        peak = steps[int(np.argmax(results))]
-        if peak != warmup_steps:
-            raise Hint(
-                f"{what}: your rates peak at step {peak}; the paper's peak at step "
-                f"warmup_steps = {warmup_steps}."
-            )
-    expect_close(results, expected, what, atol=0, rtol=1e-6)
+        rates.append(float(value))
+    return np.array(rates)
+
+
+@exercise_check("the warm-up learning rate")
+def check_warmup_learning_rate(warmup_learning_rate):
+    """`warmup_learning_rate(step, d_model, warmup_steps) -> float`, with steps
+    counted from 1: `d_model^-0.5 · min(step^-0.5, step · warmup_steps^-1.5)`."""
+    # The paper's sizes, then small ones: a function that hard-codes 512 and 4000
+    # passes the first case only.
+    for d_model, warmup_steps, steps in (
+        (512, 4000, (1, 2, 1000, 3999, 4000, 4001, 20000)),
+        (64, 10, (1, 3, 9, 10, 11, 50)),
+    ):
+        expected = _rates(steps, d_model, warmup_steps)
+        results = _learner_rates(warmup_learning_rate, steps, d_model, warmup_steps)
+        what = f"warmup_learning_rate(step, {d_model}, {warmup_steps}) at steps {steps}"
+        slips = {
+            "d_model^-0.5 is missing: it sets the peak rate, (d_model · "
+            "warmup_steps)^-0.5.": _rates(steps, d_model, warmup_steps, scaled=False),
+            "the warm-up part is step · warmup_steps^-1.5, not step · "
+            "warmup_steps^-0.5.": _rates(steps, d_model, warmup_steps, power=-0.5),
+            "that is the max of the two: the rate follows the smaller one, the "
+            "linear rise before the warm-up's end and step^-0.5 after.": _rates(
+                steps, d_model, warmup_steps, pick=max
+            ),
+            "one step late: steps count from 1 here, so do not add 1 (the Keras "
+            "schedule adds it to the optimizer's iterations, which count from "
+            "0).": _rates(steps, d_model, warmup_steps, shift=1),
+            "those are the rates of d_model = 512 and warmup_steps = 4000 whatever "
+            "the arguments: use d_model and warmup_steps as given.": _rates(
+                steps, 512, 4000
+            ),
+        }
+        if not np.allclose(results, expected, rtol=1e-6, atol=0):
+            first_slip(results, slips, what, atol=1e-9)
+            peak = steps[int(np.argmax(results))]
+            if peak != warmup_steps:
+                raise Hint(
+                    f"{what}: your rates peak at step {peak}; the paper's peak at "
+                    f"step warmup_steps = {warmup_steps}."
+                )
+        expect_close(results, expected, what, atol=0, rtol=1e-6)
 
 
 @exercise_check("splitting and merging heads")
