@@ -1,0 +1,198 @@
+"""Chapter 5's experiments: the Transformer on Tatoeba zh->en, word-level or with
+English subwords, trained with the paper's schedule and label smoothing.
+
+    python -m chapters.ch05_transformer.experiments tatoeba
+    python -m chapters.ch05_transformer.experiments tatoeba --subwords 0 --epochs 10
+
+`tatoeba` trains the scale's `PRESETS` Transformer on the same training pairs and
+scores it on the same sampled test split as chapters 2-4's `tatoeba` commands,
+so its BLEU sits next to theirs. English is split into WordPiece subwords of
+about `--subwords` pieces (`0`: the chapters' word-level English); Chinese stays
+in characters. Sizes come from `COURSE_SCALE`; the flags override them.
+"""
+
+import argparse
+import dataclasses
+import functools
+
+import keras
+
+from chapters.ch05_transformer.model import PRESETS, Transformer
+from chapters.ch05_transformer.subwords import SubwordTokenizer
+from chapters.ch05_transformer.training import LabelSmoothedLoss, WarmupSchedule
+from chapters.common import experiments, metrics, scales, translation_data
+from chapters.common.arguments import positive_int, positive_int_argument
+
+# About this many English pieces, when English is split into subwords.
+SUBWORD_VOCABULARY_SIZE = 4000
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingChoices:
+    """How the Transformer is trained, beside its sizes (`TransformerConfig`).
+
+    Attributes:
+        warmup_steps: the schedule's warm-up (see `WarmupSchedule`).
+        smoothing: label smoothing `ε` (see `LabelSmoothedLoss`).
+        beta_2, epsilon: Adam's, the paper's 0.98 and 1e-9.
+    """
+
+    warmup_steps: int = 1000
+    smoothing: float = 0.1
+    beta_2: float = 0.98
+    epsilon: float = 1e-9
+
+
+DEFAULT_CHOICES = TrainingChoices()
+
+
+def compile_transformer(model, choices=DEFAULT_CHOICES):
+    """Compiles `model` with Adam on the warm-up schedule and the smoothed loss;
+    the masked accuracy and the unsmoothed masked loss are reported beside it."""
+    schedule = WarmupSchedule(model.sizes.d_model, choices.warmup_steps)
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            schedule, beta_1=0.9, beta_2=choices.beta_2, epsilon=choices.epsilon
+        ),
+        loss=LabelSmoothedLoss(choices.smoothing),
+        metrics=[metrics.MaskedAccuracy()],
+    )
+    return model
+
+
+def build_transformer(data, config, choices=DEFAULT_CHOICES):
+    """A `Transformer` of `config`'s sizes for `data`'s vocabularies, built and
+    compiled (see `compile_transformer`)."""
+    model = Transformer(
+        data.source_tokenizer.vocabulary_size,
+        data.target_tokenizer.vocabulary_size,
+        **dataclasses.asdict(config),
+    )
+    model.build(((None, None), (None, None)))
+    return compile_transformer(model, choices)
+
+
+def with_subwords(data, vocabulary_size=SUBWORD_VOCABULARY_SIZE):
+    """`data` with its English side split into WordPiece pieces learned from the
+    training split; the pairs and the other tokenizer are unchanged."""
+    vocabulary_size = positive_int(vocabulary_size, "vocabulary_size")
+    sides = {"source": 0, "target": 1}
+    changed = {}
+    for side, index in sides.items():
+        tokenizer = getattr(data, f"{side}_tokenizer")
+        if tokenizer.language == "en":
+            changed[f"{side}_tokenizer"] = SubwordTokenizer.build(
+                [pair[index] for pair in data.splits["train"]], "en", vocabulary_size
+            )
+    if not changed:
+        raise ValueError("with_subwords needs data with an English side.")
+    return dataclasses.replace(data, **changed)
+
+
+def tatoeba_experiment(
+    scale=None,
+    epochs=None,
+    subwords=SUBWORD_VOCABULARY_SIZE,
+    config=None,
+    choices=DEFAULT_CHOICES,
+    batch_size=None,
+    verbose=2,
+):
+    """Trains a Transformer on Tatoeba zh->en; greedy and beam BLEU on the
+    chapters' sampled test split.
+
+    Args:
+        scale: the course scale; default `scales.current_scale()`.
+        epochs: passes over the training pairs; default the scale's
+            `seq2seq_epochs`.
+        subwords: about this many English WordPiece pieces; 0 or None keeps
+            the word-level English of chapters 2-4.
+        config: the sizes; default `PRESETS[scale.name]`.
+        choices: a `TrainingChoices`.
+        batch_size: default the scale's.
+        verbose: Keras' progress display.
+
+    Returns:
+        `(results, model, data)`: the dict of `experiments.translation_experiment`
+        with the scale, the English tokenization and the training choices added,
+        the trained model and its `TranslationData`.
+    """
+    scale = scale or scales.current_scale()
+    config = config or PRESETS[scale.name]
+    data = translation_data.tatoeba_data(scale)
+    if subwords:
+        data = with_subwords(data, subwords)
+    results, model = experiments.translation_experiment(
+        functools.partial(build_transformer, config=config, choices=choices),
+        data,
+        epochs or scale.seq2seq_epochs,
+        batch_size or scale.batch_size,
+        beam_width=scale.beam_width,
+        verbose=verbose,
+    )
+    english = f"WordPiece, {subwords} asked" if subwords else "words"
+    extra = {
+        "scale": scale.name,
+        "english_tokens": english,
+        **{f"config_{k}": v for k, v in dataclasses.asdict(config).items()},
+        **dataclasses.asdict(choices),
+    }
+    return {**extra, **results}, model, data
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("experiment", choices=("tatoeba",))
+    parser.add_argument(
+        "--subwords",
+        type=int,
+        default=SUBWORD_VOCABULARY_SIZE,
+        help=f"about this many English WordPiece pieces (default "
+        f"{SUBWORD_VOCABULARY_SIZE}); 0 for word-level English",
+    )
+    parser.add_argument("--epochs", type=positive_int_argument)
+    parser.add_argument("--batch-size", type=positive_int_argument)
+    parser.add_argument("--warmup", type=positive_int_argument, default=1000)
+    parser.add_argument("--smoothing", type=float, default=0.1)
+    parser.add_argument("--layers", type=positive_int_argument)
+    parser.add_argument("--d-model", type=positive_int_argument)
+    parser.add_argument("--d-ff", type=positive_int_argument)
+    parser.add_argument("--dropout", type=float)
+    parser.add_argument("--pre-norm", action="store_true")
+    parser.add_argument("--save", help="write the trained Translator to this path")
+    arguments = parser.parse_args(argv)
+    if arguments.subwords < 0:
+        parser.error(f"--subwords must be 0 or more. Received: {arguments.subwords}")
+    scale = scales.current_scale()
+    overrides = {
+        "num_layers": arguments.layers,
+        "d_model": arguments.d_model,
+        "d_ff": arguments.d_ff,
+        "dropout": arguments.dropout,
+    }
+    config = dataclasses.replace(
+        PRESETS[scale.name],
+        **{key: value for key, value in overrides.items() if value is not None},
+        **({"norm_first": True} if arguments.pre_norm else {}),
+    )
+    choices = TrainingChoices(arguments.warmup, arguments.smoothing)
+    print(f"scale: {scale.name}; {config}; {choices}")
+    results, model, data = tatoeba_experiment(
+        scale,
+        arguments.epochs,
+        arguments.subwords,
+        config,
+        choices,
+        arguments.batch_size,
+    )
+    print(data.describe("test"))
+    print("\n".join(experiments.results_lines(results)))
+    if arguments.save:
+        from chapters.common.evaluation import make_translator
+
+        make_translator(model, data).save(arguments.save)
+        print(f"saved: {arguments.save}")
+
+
+if __name__ == "__main__":
+    main()
