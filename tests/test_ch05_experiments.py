@@ -1,0 +1,76 @@
+"""Tests of chapter 5's training set-up and Tatoeba command: the compiled model
+saved and loaded with its schedule and loss, English subwords, the command."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from chapters.ch05_transformer import experiments
+from chapters.ch05_transformer.model import PRESETS
+from chapters.ch05_transformer.subwords import SubwordTokenizer
+from chapters.ch05_transformer.training import LabelSmoothedLoss, WarmupSchedule
+from chapters.common import translation_data
+from chapters.common.tokenizers import WordTokenizer
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return translation_data.toy_data(200, 20, max_words=8)
+
+
+def test_with_subwords_changes_the_english_side_only(toy):
+    data = experiments.with_subwords(toy, 100)
+    assert isinstance(data.target_tokenizer, SubwordTokenizer)
+    assert data.source_tokenizer is toy.source_tokenizer
+    assert data.splits is toy.splits
+    backwards = translation_data.toy_data(50, 5, direction="en-zh", max_words=6)
+    flipped = experiments.with_subwords(backwards, 100)
+    assert isinstance(flipped.source_tokenizer, SubwordTokenizer)
+    assert isinstance(flipped.target_tokenizer, WordTokenizer)
+    chinese_only = dataclasses.replace(toy, target_tokenizer=toy.source_tokenizer)
+    with pytest.raises(ValueError, match="English side"):
+        experiments.with_subwords(chinese_only)
+
+
+@pytest.mark.filterwarnings("ignore:Your input ran out of data")
+def test_a_compiled_model_saves_its_schedule_and_loss(toy, tmp_path):
+    keras.utils.set_random_seed(0)
+    choices = experiments.TrainingChoices(warmup_steps=7, smoothing=0.2)
+    model = experiments.build_transformer(toy, PRESETS["ci"], choices)
+    model.fit(toy.dataset("train", 16).take(3), verbose=0)
+    path = tmp_path / "compiled.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    schedule = restored.optimizer._learning_rate
+    assert isinstance(schedule, WarmupSchedule)
+    assert (schedule.d_model, schedule.warmup_steps) == (PRESETS["ci"].d_model, 7)
+    steps = int(model.optimizer.iterations)
+    assert int(restored.optimizer.iterations) == steps > 0
+    # The rate the next step uses: step `steps + 1` of a 7-step warm-up.
+    expected = PRESETS["ci"].d_model ** -0.5 * (steps + 1) * 7**-1.5
+    np.testing.assert_allclose(float(restored.optimizer.learning_rate), expected, 1e-6)
+    assert isinstance(restored.loss, LabelSmoothedLoss)
+    assert restored.loss.smoothing == 0.2
+    assert restored.optimizer.beta_2 == pytest.approx(0.98)
+    batch = next(iter(toy.dataset("validation", 8)))[0]
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(restored(batch)),
+        keras.ops.convert_to_numpy(model(batch)),
+        atol=1e-6,
+    )
+
+
+def test_the_tatoeba_command_runs_with_subwords(capsys, tmp_path):
+    path = tmp_path / "zh_en.translator"
+    experiments.main(["tatoeba", "--subwords", "300", "--save", str(path)])
+    printed = capsys.readouterr().out
+    assert "english_tokens: WordPiece, 300 asked" in printed
+    assert "bleu_beam:" in printed
+    assert path.is_file()
+
+
+def test_the_command_refuses_a_negative_vocabulary():
+    with pytest.raises(SystemExit):
+        experiments.main(["tatoeba", "--subwords", "-1"])
