@@ -15,9 +15,9 @@
 # # Chapter 5 solutions: the Transformer
 #
 # Worked solutions of the chapter 5 exercises, each followed by its check: the
-# positional encoding (lesson 05a); the warm-up learning rate, splitting and
-# merging heads, the decoder's self-attention mask and the encoder block (their
-# lessons are being written).
+# positional encoding (lesson 05a); splitting and merging heads, the decoder's
+# self-attention mask and the encoder block (lesson 05b); the warm-up learning
+# rate (its lesson is being written).
 
 # %%
 # Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
@@ -83,7 +83,7 @@ def warmup_learning_rate(step, d_model, warmup_steps):
 exercises.check_warmup_learning_rate(warmup_learning_rate)
 
 # %% [markdown]
-# ## Splitting and merging heads
+# ## Lesson 05b: splitting and merging heads
 #
 # `(B, T, h·d)` is reshaped to `(B, T, h, d)`, so that each head's `d` columns
 # stay together; the head axis moves next to the batch axis, `(B, h, T, d)`; and
@@ -108,7 +108,7 @@ def merge_heads(heads, num_heads):
 exercises.check_split_and_merge_heads(split_heads, merge_heads)
 
 # %% [markdown]
-# ## The decoder's self-attention mask
+# ## Lesson 05b: the decoder's self-attention mask
 #
 # Key `s` may be read by query `t` when it is not in the future, `s <= t` (the
 # lower triangle), and when it is a real token: the padding mask of the keys
@@ -126,7 +126,7 @@ def decoder_mask(target_ids):
 exercises.check_decoder_mask(decoder_mask)
 
 # %% [markdown]
-# ## The encoder block
+# ## Lesson 05b: the encoder block
 #
 # The paper's post-norm block wraps each sublayer the same way, `norm(x +
 # sublayer(x))`: first the self-attention, then the feed-forward block on what
