@@ -191,3 +191,20 @@ def test_decoder_block_is_residual_and_norm_around_each_of_three_sublayers(norm_
             expected = layer_norm(expected + sublayer(expected), gain, bias)
     output = block(target, source, target_mask, source_mask, training=False)
     np.testing.assert_allclose(to_numpy(output), expected, atol=1e-4)
+
+
+def test_returning_the_weights_leaves_the_outputs_unchanged():
+    x = inputs()
+    mask = np.arange(5)[None, :] < np.array([5, 3, 4])[:, None]  # (B, S)
+    encoder = EncoderBlock(D_MODEL, HEADS, D_FF)
+    outputs, weights = encoder(x, mask, return_attention_scores=True)
+    np.testing.assert_array_equal(to_numpy(outputs), to_numpy(encoder(x, mask)))
+    assert tuple(weights.shape) == (3, HEADS, 5, 5)
+    decoder = DecoderBlock(D_MODEL, HEADS, D_FF)
+    target = x[:, :4]
+    outputs, weights = decoder(target, x, None, mask, return_attention_scores=True)
+    np.testing.assert_array_equal(
+        to_numpy(outputs), to_numpy(decoder(target, x, None, mask))
+    )
+    assert tuple(weights["self"].shape) == (3, HEADS, 4, 4)
+    assert tuple(weights["cross"].shape) == (3, HEADS, 4, 5)

@@ -109,6 +109,42 @@ def test_cached_steps_give_the_teacher_forced_logits(norm_first):
     assert np.all(to_numpy(state["keys_0"])[:, DECODER_INPUT.shape[1] :] == 0)
 
 
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_attention_maps_per_block_and_head(norm_first):
+    model = tiny(norm_first=norm_first)
+    maps = {
+        k: [to_numpy(w) for w in v]
+        for k, v in model.attention_maps(SOURCE, DECODER_INPUT).items()
+    }
+    (batch, source_length), target_length = SOURCE.shape, DECODER_INPUT.shape[1]
+    shapes = {
+        "encoder_self": (batch, 2, source_length, source_length),
+        "decoder_self": (batch, 2, target_length, target_length),
+        "cross": (batch, 2, target_length, source_length),
+    }
+    for kind, shape in shapes.items():
+        assert len(maps[kind]) == TINY["num_layers"]
+        for weights in maps[kind]:
+            assert weights.shape == shape
+            np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
+    padded_keys = (SOURCE == 0)[:, None, None, :]  # (B, 1, 1, S)
+    for weights in maps["encoder_self"] + maps["cross"]:
+        assert np.all(weights[np.broadcast_to(padded_keys, weights.shape)] == 0)
+    future = np.triu(np.ones((target_length, target_length), bool), k=1)
+    for weights in maps["decoder_self"]:
+        assert np.all(weights[:, :, future] == 0)
+    # The last block's cross-attention, averaged over heads, is what a cached
+    # decoding step reports at that position.
+    memory, state = model.encode(SOURCE)
+    for position in range(2):
+        _, state = model.decode_step(DECODER_INPUT[:, position], state, memory)
+        np.testing.assert_allclose(
+            to_numpy(state["attention_weights"]),
+            maps["cross"][-1][:, :, position].mean(axis=1),
+            atol=1e-5,
+        )
+
+
 def reversal_transformer(source_size, target_size, embedding_dim, hidden_units):
     """A small Transformer with the signature `reversal_task` builds models with."""
     del embedding_dim, hidden_units

@@ -134,9 +134,11 @@ class EncoderBlock(_Residual):
         x: `(B, S, d_model)`.
         padding_mask: bool `(B, S)`, True at real tokens, or None.
         training: Python bool, for dropout.
+        return_attention_scores: also return the self-attention weights.
 
     Returns:
-        `(B, S, d_model)`.
+        `(B, S, d_model)`, or `(outputs, weights (B, h, S, S))` with
+        `return_attention_scores=True`.
     """
 
     def __init__(
@@ -157,12 +159,19 @@ class EncoderBlock(_Residual):
         self.feed_forward_norm.build(input_shape)
         self.built = True
 
-    def call(self, x, padding_mask=None, training=None):
+    def call(self, x, padding_mask=None, training=None, return_attention_scores=False):
+        weights = []
+
         def attend(inputs):
-            return self.self_attention(inputs, inputs, value_mask=padding_mask)
+            output, scores = self.self_attention(
+                inputs, inputs, value_mask=padding_mask, return_attention_scores=True
+            )
+            weights.append(scores)
+            return output
 
         x = self._wrapped(x, attend, self.attention_norm, training)
-        return self._wrapped(x, self.feed_forward, self.feed_forward_norm, training)
+        x = self._wrapped(x, self.feed_forward, self.feed_forward_norm, training)
+        return (x, weights[0]) if return_attention_scores else x
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -178,9 +187,12 @@ class DecoderBlock(_Residual):
         target_mask: bool `(B, T)`, True at real target tokens, or None.
         source_mask: bool `(B, S)`, True at real source tokens, or None.
         training: Python bool, for dropout.
+        return_attention_scores: also return the weights of both attentions.
 
     Returns:
         `(B, T, d_model)`. Position `t` depends on target positions `<= t` only.
+        With `return_attention_scores=True`, `(outputs, {"self": (B, h, T, T),
+        "cross": (B, h, T, S)})`.
     """
 
     def __init__(
@@ -209,7 +221,13 @@ class DecoderBlock(_Residual):
         self.built = True
 
     def call(
-        self, x, encoder_outputs, target_mask=None, source_mask=None, training=None
+        self,
+        x,
+        encoder_outputs,
+        target_mask=None,
+        source_mask=None,
+        training=None,
+        return_attention_scores=False,
     ):
         batch, length = keras.ops.shape(x)[0], keras.ops.shape(x)[1]
         causal = causal_mask(length)  # (T, T): query t sees keys <= t
@@ -219,15 +237,27 @@ class DecoderBlock(_Residual):
             # A key is seen if it is a real token and not in the future.
             self_mask = combine_masks(target_mask[:, None, :], causal)  # (B, T, T)
 
+        weights = {}
+
         def attend_to_target(inputs):
-            return self.self_attention(inputs, inputs, attention_mask=self_mask)
+            output, weights["self"] = self.self_attention(
+                inputs, inputs, attention_mask=self_mask, return_attention_scores=True
+            )
+            return output
 
         def attend_to_source(inputs):
-            return self.cross_attention(inputs, encoder_outputs, value_mask=source_mask)
+            output, weights["cross"] = self.cross_attention(
+                inputs,
+                encoder_outputs,
+                value_mask=source_mask,
+                return_attention_scores=True,
+            )
+            return output
 
         x = self._wrapped(x, attend_to_target, self.self_attention_norm, training)
         x = self._wrapped(x, attend_to_source, self.cross_attention_norm, training)
-        return self._wrapped(x, self.feed_forward, self.feed_forward_norm, training)
+        x = self._wrapped(x, self.feed_forward, self.feed_forward_norm, training)
+        return (x, weights) if return_attention_scores else x
 
     def step(self, x, cache, positions, encoder_outputs, source_mask=None):
         """The block for one new token per sentence, reading the earlier tokens'

@@ -203,6 +203,37 @@ class Transformer(keras.Model):
             decoder_input_ids, encoder_outputs, source_mask, training
         )
 
+    def attention_maps(self, source_ids, decoder_input_ids):
+        """Every attention weight of a teacher-forced pass, per block and head.
+
+        Args:
+            source_ids, decoder_input_ids: as for `call`.
+
+        Returns:
+            A dict of lists with one array per block, first block first:
+            `"encoder_self"` `(B, h, S, S)`, `"decoder_self"` `(B, h, T, T)` and
+            `"cross"` `(B, h, T, S)`; row = query position, column = key.
+        """
+        if not self.built:  # called directly, it bypasses Keras' build-on-call
+            self.build(((None, None), (None, None)))
+        maps = {"encoder_self": [], "decoder_self": [], "cross": []}
+        source_mask = padding_mask(source_ids)
+        x = self.source_embedding(source_ids)
+        for block in self.encoder_blocks:
+            x, weights = block(x, source_mask, return_attention_scores=True)
+            maps["encoder_self"].append(weights)
+        if self.encoder_norm is not None:
+            x = self.encoder_norm(x)
+        target_mask = padding_mask(decoder_input_ids)
+        y = self.target_embedding(decoder_input_ids)
+        for block in self.decoder_blocks:
+            y, weights = block(
+                y, x, target_mask, source_mask, return_attention_scores=True
+            )
+            maps["decoder_self"].append(weights["self"])
+            maps["cross"].append(weights["cross"])
+        return maps
+
     def encode(self, source_ids):
         """Protocol method (see `chapters/common/README.md`): reads the source
         once and sets up an empty cache.
