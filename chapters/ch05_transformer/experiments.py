@@ -25,6 +25,9 @@ from chapters.common.arguments import positive_int, positive_int_argument
 
 # About this many English pieces, when English is split into subwords.
 SUBWORD_VOCABULARY_SIZE = 4000
+# Passes over the Tatoeba training pairs per scale: at `cpu`, as many as fit in
+# 30 minutes of training on two cores.
+TATOEBA_EPOCHS = {"ci": 1, "cpu": 15, "gpu": 30}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,8 +106,7 @@ def tatoeba_experiment(
 
     Args:
         scale: the course scale; default `scales.current_scale()`.
-        epochs: passes over the training pairs; default the scale's
-            `seq2seq_epochs`.
+        epochs: passes over the training pairs; default `TATOEBA_EPOCHS`.
         subwords: about this many English WordPiece pieces; 0 or None keeps
             the word-level English of chapters 2-4.
         config: the sizes; default `PRESETS[scale.name]`.
@@ -125,7 +127,7 @@ def tatoeba_experiment(
     results, model = experiments.translation_experiment(
         functools.partial(build_transformer, config=config, choices=choices),
         data,
-        epochs or scale.seq2seq_epochs,
+        epochs or TATOEBA_EPOCHS[scale.name],
         batch_size or scale.batch_size,
         beam_width=scale.beam_width,
         verbose=verbose,

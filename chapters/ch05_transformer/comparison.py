@@ -1,0 +1,243 @@
+"""The course's final comparison: one model of each of chapters 2-5, on the same
+Tatoeba test split and on the same toy-grammar length curve.
+
+    python -m chapters.ch05_transformer.comparison            # both parts
+    python -m chapters.ch05_transformer.comparison tatoeba    # one part
+    python -m chapters.ch05_transformer.comparison length-curve
+
+Each model is trained with its own chapter's settings: the RNN models with the
+scale's sizes and Tatoeba budget (`seq2seq_epochs`), the Transformer with its
+preset, English subwords and `experiments.TATOEBA_EPOCHS`. Every result is
+written as JSON into `--results` (default `build/results/<scale>`), with the
+settings that produced it, the date and the library versions. A later run with
+the same settings reads the file instead of training again, so an interrupted
+run resumes where it stopped; delete a file (or pass `--retrain`) to train that
+model anew.
+"""
+
+import argparse
+import dataclasses
+import datetime
+import functools
+import json
+import pathlib
+import platform
+import re
+
+from chapters.ch02_encoder_decoder import experiments as chapter2
+from chapters.ch03_attention import experiments as chapter3
+from chapters.ch04_dot_product_attention import experiments as chapter4
+from chapters.ch05_transformer import experiments as chapter5
+from chapters.ch05_transformer.model import PRESETS
+from chapters.common import experiments, scales, translation_data
+
+GRU = "GRU (ch. 2)"
+ADDITIVE = "GRU + additive (ch. 3)"
+LUONG = "GRU + Luong (ch. 4)"  # general score, scaled by 1/√H
+TRANSFORMER = "Transformer (ch. 5)"
+MODELS = (GRU, ADDITIVE, LUONG, TRANSFORMER)
+# The Transformer's warm-up on the toy grammar: its few thousand steps would
+# end before a Tatoeba-length warm-up did.
+TOY_WARMUP_STEPS = 200
+
+
+def _slug(name):
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _versions():
+    import keras
+    import tensorflow as tf
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "machine": platform.machine(),
+    }
+
+
+def default_results_folder(scale):
+    return pathlib.Path("build") / "results" / scale.name
+
+
+def _cached(path, settings, compute, retrain=False):
+    """The `"results"` stored at `path` for the same settings, or `compute()`'s,
+    written there with the settings, the date and the versions."""
+    settings = json.loads(json.dumps(settings))  # tuples as JSON gives them back
+    if path.is_file() and not retrain:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("settings") == settings:
+            print(f"reused: {path}")
+            return stored["results"]
+        print(f"settings changed, training again: {path}")
+    results = compute()
+    record = {
+        "settings": settings,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "results": results,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")
+    print(f"wrote: {path}")
+    return results
+
+
+def rnn_factories(scale):
+    """`{name: factory(data)}` of the three RNN models, with the scale's sizes."""
+    sizes = {"embedding_dim": scale.embedding_dim, "hidden_units": scale.hidden_units}
+    return {
+        GRU: functools.partial(chapter2.build_seq2seq, **sizes),
+        ADDITIVE: functools.partial(chapter3.build_attention_model, **sizes),
+        LUONG: functools.partial(
+            chapter4.build_luong_model, score="general", scaled=True, **sizes
+        ),
+    }
+
+
+def transformer_settings(scale, config=None, choices=chapter5.DEFAULT_CHOICES):
+    """The Transformer's Tatoeba settings, as stored beside its results."""
+    return {
+        "config": dataclasses.asdict(config or PRESETS[scale.name]),
+        "choices": dataclasses.asdict(choices),
+        "subwords": chapter5.SUBWORD_VOCABULARY_SIZE,
+        "epochs": chapter5.TATOEBA_EPOCHS[scale.name],
+    }
+
+
+def tatoeba_comparison(scale=None, folder=None, retrain=False, verbose=2):
+    """Every model's Tatoeba zh->en results, trained or read back from `folder`.
+
+    Returns:
+        `{model name: results dict}` (see `experiments.translation_experiment`).
+    """
+    scale = scale or scales.current_scale()
+    folder = pathlib.Path(folder or default_results_folder(scale))
+    base = {"scale": dataclasses.asdict(scale), "corpus": "Tatoeba zh-en"}
+    table = {}
+    data = None
+    for name, factory in rnn_factories(scale).items():
+
+        def train(factory=factory):
+            nonlocal data
+            data = data or translation_data.tatoeba_data(scale)
+            results, _ = experiments.translation_experiment(
+                factory,
+                data,
+                scale.seq2seq_epochs,
+                scale.batch_size,
+                beam_width=scale.beam_width,
+                verbose=verbose,
+            )
+            return results
+
+        settings = {**base, "model": name, "epochs": scale.seq2seq_epochs}
+        table[name] = _cached(
+            folder / f"tatoeba-{_slug(name)}.json", settings, train, retrain
+        )
+
+    def train_transformer():
+        results, _, _ = chapter5.tatoeba_experiment(scale, verbose=verbose)
+        return results
+
+    settings = {**base, "model": TRANSFORMER, **transformer_settings(scale)}
+    table[TRANSFORMER] = _cached(
+        folder / f"tatoeba-{_slug(TRANSFORMER)}.json",
+        settings,
+        train_transformer,
+        retrain,
+    )
+    return table
+
+
+def tatoeba_table(table):
+    """The comparison as text, one line per model."""
+    lines = [
+        f"{'model':22s} {'parameters':>11s} {'training':>9s} {'greedy':>7s} "
+        f"{'beam':>6s} {'greedy/s':>9s} {'beam/s':>7s}"
+    ]
+    for name, results in table.items():
+        lines.append(
+            f"{name:22s} {results['parameters']:11,d} "
+            f"{results['training_seconds']:8.0f}s {results['bleu_greedy']:7.1f} "
+            f"{results['bleu_beam']:6.1f} "
+            f"{results['sentences_per_second_greedy']:9.1f} "
+            f"{results['sentences_per_second_beam']:7.1f}"
+        )
+    return "\n".join(lines)
+
+
+def length_curve_comparison(scale=None, folder=None, retrain=False, verbose=0):
+    """All four models' BLEU by sentence length on chapter 2's toy data.
+
+    The Transformer reads word-level toy English (the toy vocabulary is small)
+    with a `TOY_WARMUP_STEPS` warm-up; the RNN models train as in chapters 2-4.
+
+    Returns:
+        A dict with the `experiments.LengthCurve`'s fields (models left out).
+    """
+    scale = scale or scales.current_scale()
+    folder = pathlib.Path(folder or default_results_folder(scale))
+    choices = dataclasses.replace(
+        chapter5.DEFAULT_CHOICES, warmup_steps=TOY_WARMUP_STEPS
+    )
+    factories = {
+        **rnn_factories(scale),
+        TRANSFORMER: functools.partial(
+            chapter5.build_transformer, config=PRESETS[scale.name], choices=choices
+        ),
+    }
+
+    def train():
+        curve = experiments.length_curve(
+            factories,
+            chapter2.length_curve_data(scale),
+            scale.length_curve_epochs,
+            scale.batch_size,
+            verbose=verbose,
+            length_language="en",
+            edges=chapter2.english_word_edges(scale),
+        )
+        fields = dataclasses.asdict(dataclasses.replace(curve, models={}))
+        del fields["models"]
+        return fields
+
+    settings = {
+        "scale": dataclasses.asdict(scale),
+        "corpus": "toy grammar zh-en",
+        "models": list(factories),
+        "transformer": transformer_settings(scale, choices=choices),
+    }
+    return _cached(folder / "length-curve.json", settings, train, retrain)
+
+
+def length_curve_from_fields(fields):
+    """An `experiments.LengthCurve` (without models) from stored fields."""
+    return experiments.LengthCurve(**fields)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "part", nargs="?", choices=("all", "tatoeba", "length-curve"), default="all"
+    )
+    parser.add_argument("--results", help="folder of the JSON results")
+    parser.add_argument(
+        "--retrain", action="store_true", help="train again even where results exist"
+    )
+    arguments = parser.parse_args(argv)
+    scale = scales.current_scale()
+    print(f"scale: {scale.name}")
+    if arguments.part in ("all", "tatoeba"):
+        table = tatoeba_comparison(scale, arguments.results, arguments.retrain)
+        print(tatoeba_table(table))
+    if arguments.part in ("all", "length-curve"):
+        fields = length_curve_comparison(scale, arguments.results, arguments.retrain)
+        curve = length_curve_from_fields(fields)
+        print(curve.table())
+        print("\n".join(curve.model_lines()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Tests of the final comparison: it trains every model once, writes its results
+with their settings, and reads them back instead of training again."""
+
+import dataclasses
+import json
+
+import pytest
+
+from chapters.ch05_transformer import comparison
+from chapters.common import experiments, scales
+
+# A smaller `ci` scale, so that training all eight models takes seconds.
+SMALL = dataclasses.replace(
+    scales.SCALES["ci"],
+    tatoeba_train_pairs=300,
+    eval_sentences=8,
+    length_curve_train_pairs=64,
+    toy_eval_pairs=12,
+    length_curve_max_words=8,
+)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results")
+    table = comparison.tatoeba_comparison(SMALL, folder, verbose=0)
+    fields = comparison.length_curve_comparison(SMALL, folder)
+    return folder, table, fields
+
+
+def test_every_model_is_scored_and_written_with_its_settings(first_run):
+    folder, table, fields = first_run
+    assert list(table) == list(comparison.MODELS)
+    for results in table.values():
+        for key in ("bleu_greedy", "bleu_beam", "parameters", "training_seconds"):
+            assert isinstance(results[key], (int, float))
+        assert results["test_pairs"] == 8
+    files = sorted(path.name for path in folder.iterdir())
+    assert len(files) == 5 and "length-curve.json" in files
+    for path in folder.iterdir():
+        record = json.loads(path.read_text(encoding="utf-8"))
+        assert set(record) == {"settings", "date", "versions", "results"}
+        assert record["settings"]["scale"]["tatoeba_train_pairs"] == 300
+        assert {"tensorflow", "keras", "python"} <= set(record["versions"])
+    transformer = table[comparison.TRANSFORMER]
+    assert transformer["english_tokens"].startswith("WordPiece")
+    curve = comparison.length_curve_from_fields(fields)
+    assert list(curve.bleu) == list(comparison.MODELS)
+    assert sum(curve.counts) == 12
+    assert "all" in curve.table()
+
+
+def test_a_second_run_reads_the_results_instead_of_training(first_run, monkeypatch):
+    folder, table, fields = first_run
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a stored result was trained again")
+
+    monkeypatch.setattr(experiments, "translation_experiment", no_training)
+    monkeypatch.setattr(experiments, "length_curve", no_training)
+    assert comparison.tatoeba_comparison(SMALL, folder) == table
+    assert comparison.length_curve_comparison(SMALL, folder) == fields
+
+
+def test_changed_settings_train_that_model_again(first_run, monkeypatch):
+    folder, table, _ = first_run
+    trained = []
+
+    def fake_experiment(factory, data, epochs, *args, **kwargs):
+        trained.append(epochs)
+        return {"bleu_greedy": 1.0}, None
+
+    monkeypatch.setattr(experiments, "translation_experiment", fake_experiment)
+    changed = dataclasses.replace(SMALL, seq2seq_epochs=2)
+    new_folder = folder.parent / "changed"
+    for path in folder.glob("tatoeba-*.json"):
+        (new_folder / path.name).parent.mkdir(exist_ok=True)
+        (new_folder / path.name).write_bytes(path.read_bytes())
+    new_table = comparison.tatoeba_comparison(changed, new_folder)
+    # The three RNN models train with the scale's epochs; the Transformer's
+    # settings hold the whole scale too, so it is trained again as well.
+    assert trained[:3] == [2, 2, 2] and len(trained) == 4
+    assert new_table[comparison.GRU] == {"bleu_greedy": 1.0}
+    assert comparison.tatoeba_comparison(changed, new_folder) == new_table
+    assert len(trained) == 4
