@@ -3,6 +3,7 @@ with their settings, and reads them back instead of training again."""
 
 import dataclasses
 import json
+import types
 
 import pytest
 
@@ -36,8 +37,9 @@ def test_every_model_is_scored_and_written_with_its_settings(first_run):
             assert isinstance(results[key], (int, float))
         assert results["test_pairs"] == 8
     files = sorted(path.name for path in folder.iterdir())
-    assert len(files) == 5 and "length-curve.json" in files
-    for path in folder.iterdir():
+    assert len(files) == 6 and "length-curve.json" in files
+    assert comparison.TRANSLATOR_FILE in files
+    for path in folder.glob("*.json"):
         record = json.loads(path.read_text(encoding="utf-8"))
         assert set(record) == {"settings", "date", "versions", "results"}
         assert record["settings"]["scale"]["tatoeba_train_pairs"] == 300
@@ -71,7 +73,13 @@ def test_changed_settings_train_that_model_again(first_run, monkeypatch):
         return {"bleu_greedy": 1.0}, None
 
     monkeypatch.setattr(experiments, "translation_experiment", fake_experiment)
+    unsaved = types.SimpleNamespace(save=lambda path: None)
+    monkeypatch.setattr(comparison.evaluation, "make_translator", lambda *a: unsaved)
     changed = dataclasses.replace(SMALL, seq2seq_epochs=2)
+    with pytest.raises(comparison.MissingResults, match="other settings"):
+        comparison.tatoeba_comparison(
+            dataclasses.replace(SMALL, seq2seq_epochs=2), folder, train_missing=False
+        )
     new_folder = folder.parent / "changed"
     for path in folder.glob("tatoeba-*.json"):
         (new_folder / path.name).parent.mkdir(exist_ok=True)
@@ -83,3 +91,8 @@ def test_changed_settings_train_that_model_again(first_run, monkeypatch):
     assert new_table[comparison.GRU] == {"bleu_greedy": 1.0}
     assert comparison.tatoeba_comparison(changed, new_folder) == new_table
     assert len(trained) == 4
+
+
+def test_missing_results_say_which_command_makes_them(tmp_path):
+    with pytest.raises(comparison.MissingResults, match="are missing.*comparison"):
+        comparison.length_curve_comparison(SMALL, tmp_path, train_missing=False)

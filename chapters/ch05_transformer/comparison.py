@@ -29,7 +29,7 @@ from chapters.ch03_attention import experiments as chapter3
 from chapters.ch04_dot_product_attention import experiments as chapter4
 from chapters.ch05_transformer import experiments as chapter5
 from chapters.ch05_transformer.model import PRESETS
-from chapters.common import experiments, scales, translation_data
+from chapters.common import evaluation, experiments, scales, translation_data
 
 GRU = "GRU (ch. 2)"
 ADDITIVE = "GRU + additive (ch. 3)"
@@ -39,6 +39,11 @@ MODELS = (GRU, ADDITIVE, LUONG, TRANSFORMER)
 # The Transformer's warm-up on the toy grammar: its few thousand steps would
 # end before a Tatoeba-length warm-up did.
 TOY_WARMUP_STEPS = 200
+TRANSLATOR_FILE = "transformer-zh-en.translator"
+
+
+class MissingResults(FileNotFoundError):
+    """The comparison's results are not stored, and training was not asked for."""
 
 
 def _slug(name):
@@ -61,15 +66,28 @@ def default_results_folder(scale):
     return pathlib.Path("build") / "results" / scale.name
 
 
-def _cached(path, settings, compute, retrain=False):
+def _cached(path, settings, compute, retrain=False, train_missing=True):
     """The `"results"` stored at `path` for the same settings, or `compute()`'s,
-    written there with the settings, the date and the versions."""
+    written there with the settings, the date and the versions.
+
+    Raises:
+        MissingResults: nothing is stored for these settings and
+            `train_missing` is False.
+    """
     settings = json.loads(json.dumps(settings))  # tuples as JSON gives them back
+    stored = None
     if path.is_file() and not retrain:
         stored = json.loads(path.read_text(encoding="utf-8"))
         if stored.get("settings") == settings:
             print(f"reused: {path}")
             return stored["results"]
+    if not train_missing:
+        reason = "were made with other settings" if stored else "are missing"
+        raise MissingResults(
+            f"The results {path} {reason}. Run `python -m "
+            f"chapters.ch05_transformer.comparison` at this scale first."
+        )
+    if stored:
         print(f"settings changed, training again: {path}")
     results = compute()
     record = {
@@ -106,8 +124,13 @@ def transformer_settings(scale, config=None, choices=chapter5.DEFAULT_CHOICES):
     }
 
 
-def tatoeba_comparison(scale=None, folder=None, retrain=False, verbose=2):
+def tatoeba_comparison(
+    scale=None, folder=None, retrain=False, verbose=2, train_missing=True
+):
     """Every model's Tatoeba zh->en results, trained or read back from `folder`.
+
+    The trained Transformer is also saved there as a `Translator`
+    (`TRANSLATOR_FILE`), for lessons to look into.
 
     Returns:
         `{model name: results dict}` (see `experiments.translation_experiment`).
@@ -134,11 +157,17 @@ def tatoeba_comparison(scale=None, folder=None, retrain=False, verbose=2):
 
         settings = {**base, "model": name, "epochs": scale.seq2seq_epochs}
         table[name] = _cached(
-            folder / f"tatoeba-{_slug(name)}.json", settings, train, retrain
+            folder / f"tatoeba-{_slug(name)}.json",
+            settings,
+            train,
+            retrain,
+            train_missing,
         )
 
     def train_transformer():
-        results, _, _ = chapter5.tatoeba_experiment(scale, verbose=verbose)
+        results, model, data = chapter5.tatoeba_experiment(scale, verbose=verbose)
+        folder.mkdir(parents=True, exist_ok=True)
+        evaluation.make_translator(model, data).save(folder / TRANSLATOR_FILE)
         return results
 
     settings = {**base, "model": TRANSFORMER, **transformer_settings(scale)}
@@ -147,6 +176,7 @@ def tatoeba_comparison(scale=None, folder=None, retrain=False, verbose=2):
         settings,
         train_transformer,
         retrain,
+        train_missing,
     )
     return table
 
@@ -168,7 +198,9 @@ def tatoeba_table(table):
     return "\n".join(lines)
 
 
-def length_curve_comparison(scale=None, folder=None, retrain=False, verbose=0):
+def length_curve_comparison(
+    scale=None, folder=None, retrain=False, verbose=0, train_missing=True
+):
     """All four models' BLEU by sentence length on chapter 2's toy data.
 
     The Transformer reads word-level toy English (the toy vocabulary is small)
@@ -209,7 +241,9 @@ def length_curve_comparison(scale=None, folder=None, retrain=False, verbose=0):
         "models": list(factories),
         "transformer": transformer_settings(scale, choices=choices),
     }
-    return _cached(folder / "length-curve.json", settings, train, retrain)
+    return _cached(
+        folder / "length-curve.json", settings, train, retrain, train_missing
+    )
 
 
 def length_curve_from_fields(fields):
