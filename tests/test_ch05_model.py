@@ -133,6 +133,11 @@ def test_attention_maps_per_block_and_head(norm_first):
     future = np.triu(np.ones((target_length, target_length), bool), k=1)
     for weights in maps["decoder_self"]:
         assert np.all(weights[:, :, future] == 0)
+    np.testing.assert_allclose(
+        to_numpy(model.attention_weights((SOURCE, DECODER_INPUT))),
+        maps["cross"][-1].mean(axis=1),
+        atol=1e-6,
+    )
     # The last block's cross-attention, averaged over heads, is what a cached
     # decoding step reports at that position.
     memory, state = model.encode(SOURCE)

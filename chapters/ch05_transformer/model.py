@@ -234,6 +234,15 @@ class Transformer(keras.Model):
             maps["cross"].append(weights["cross"])
         return maps
 
+    def attention_weights(self, inputs):
+        """The weights on the source of every teacher-forced step, `(B, T, S)`:
+        the last decoder block's cross-attention averaged over its heads, what
+        `decode_step` reports while translating (and what chapter 3's
+        `alignment_quality.teacher_forced_attention` scores)."""
+        source_ids, decoder_input_ids = inputs
+        cross = self.attention_maps(source_ids, decoder_input_ids)["cross"][-1]
+        return ops.mean(cross, axis=1)
+
     def encode(self, source_ids):
         """Protocol method (see `chapters/common/README.md`): reads the source
         once and sets up an empty cache.
