@@ -8,7 +8,7 @@ Tatoeba test split and on the same toy-grammar length curve.
 Each model is trained with its own chapter's settings: the RNN models with the
 scale's sizes and Tatoeba budget (`seq2seq_epochs`), the Transformer with its
 preset, English subwords and `experiments.TATOEBA_EPOCHS`. Every result is
-written as JSON into `--results` (default `build/results/<scale>`), with the
+written as JSON into `--results` (default: see `default_results_folder`), with the
 settings that produced it, the date and the library versions. A later run with
 the same settings reads the file instead of training again, so an interrupted
 run resumes where it stopped; delete a file (or pass `--retrain`) to train that
@@ -20,6 +20,7 @@ import dataclasses
 import datetime
 import functools
 import json
+import os
 import pathlib
 import platform
 import re
@@ -40,6 +41,7 @@ MODELS = (GRU, ADDITIVE, LUONG, TRANSFORMER)
 # end before a Tatoeba-length warm-up did.
 TOY_WARMUP_STEPS = 200
 TRANSLATOR_FILE = "transformer-zh-en.translator"
+RESULTS_VARIABLE = "COURSE_RESULTS_DIR"
 
 
 class MissingResults(FileNotFoundError):
@@ -63,7 +65,13 @@ def _versions():
 
 
 def default_results_folder(scale):
-    return pathlib.Path("build") / "results" / scale.name
+    """`$COURSE_RESULTS_DIR/<scale>`, else `results/<scale>` in the course's
+    download cache (see `tatoeba.cache_directory`): the same folder from the
+    command line and from a notebook, whatever the working directory."""
+    from chapters.common import tatoeba
+
+    root = os.environ.get(RESULTS_VARIABLE) or tatoeba.cache_directory() / "results"
+    return pathlib.Path(root).expanduser() / scale.name
 
 
 def _cached(path, settings, compute, retrain=False, train_missing=True):
