@@ -1,9 +1,11 @@
-"""Chapter 5: the Transformer, from its parts (being written).
+"""Chapter 5: the Transformer, from its parts.
 
 Read in this order: `positional.py` (where a token is), `attention.py`
 (multi-head attention on chapter 4's scaled dot-product attention), `blocks.py`
 (the feed-forward, encoder and decoder blocks), `model.py` (the `Transformer`),
-`training.py` (the warm-up schedule, label smoothing).
+`training.py` (the warm-up schedule, label smoothing), `subwords.py` (WordPiece
+for English), `experiments.py` (training it on Tatoeba), `parallelism.py` and
+`comparison.py` (the measurements of lesson 05d).
 """
 
 from chapters.ch05_transformer.attention import (

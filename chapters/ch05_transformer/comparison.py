@@ -104,9 +104,12 @@ def _cached(path, settings, compute, retrain=False, train_missing=True):
         "versions": _versions(),
         "results": results,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")
-    print(f"wrote: {path}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")
+        print(f"wrote: {path}")
+    except OSError as error:  # a read-only home: the results are still returned
+        print(f"could not store the results ({error}); set {RESULTS_VARIABLE}")
     return results
 
 
@@ -174,8 +177,11 @@ def tatoeba_comparison(
 
     def train_transformer():
         results, model, data = chapter5.tatoeba_experiment(scale, verbose=verbose)
-        folder.mkdir(parents=True, exist_ok=True)
-        evaluation.make_translator(model, data).save(folder / TRANSLATOR_FILE)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            evaluation.make_translator(model, data).save(folder / TRANSLATOR_FILE)
+        except OSError as error:
+            print(f"could not save the Transformer ({error}); set {RESULTS_VARIABLE}")
         return results
 
     settings = {**base, "model": TRANSFORMER, **transformer_settings(scale)}
