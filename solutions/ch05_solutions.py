@@ -17,7 +17,7 @@
 # Worked solutions of the chapter 5 exercises, each followed by its check: the
 # positional encoding (lesson 05a); splitting and merging heads, the decoder's
 # self-attention mask and the encoder block (lesson 05b); the warm-up learning
-# rate (its lesson is being written).
+# rate (lesson 05c).
 
 # %%
 # Colab set-up: installs this course and what Colab lacks; does nothing elsewhere.
@@ -66,21 +66,6 @@ def positional_encoding(length, depth):
 
 
 exercises.check_positional_encoding(positional_encoding)
-
-# %% [markdown]
-# ## The warm-up learning rate
-#
-# The rate follows the smaller of two curves: the straight line
-# `step · warmup_steps^-1.5`, which rises, and `step^-0.5`, which falls. They
-# cross at `step = warmup_steps`, the peak; `d_model^-0.5` scales both.
-
-
-# %%
-def warmup_learning_rate(step, d_model, warmup_steps):
-    return d_model**-0.5 * min(step**-0.5, step * warmup_steps**-1.5)
-
-
-exercises.check_warmup_learning_rate(warmup_learning_rate)
 
 # %% [markdown]
 # ## Lesson 05b: splitting and merging heads
@@ -140,3 +125,18 @@ def encoder_block(x, self_attention, feed_forward, attention_norm, feed_forward_
 
 
 exercises.check_encoder_block(encoder_block)
+
+# %% [markdown]
+# ## Lesson 05c: the warm-up learning rate
+#
+# The rate follows the smaller of two curves: the straight line
+# `step · warmup_steps^-1.5`, which rises, and `step^-0.5`, which falls. They
+# cross at `step = warmup_steps`, the peak; `d_model^-0.5` scales both.
+
+
+# %%
+def warmup_learning_rate(step, d_model, warmup_steps):
+    return d_model**-0.5 * min(step**-0.5, step * warmup_steps**-1.5)
+
+
+exercises.check_warmup_learning_rate(warmup_learning_rate)
