@@ -50,7 +50,11 @@ def trained_translator(model_class, epochs=6, seed=7, **options):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Your input ran out of data")
         model.fit(dataset, epochs=epochs, verbose=0)
-    return Translator(model, tokenizer, tokenizer, max_output_tokens=10)
+    # Sentences have at most 6 words: short caps fit every model, the
+    # Transformer's 16 positions included.
+    return Translator(
+        model, tokenizer, tokenizer, max_source_tokens=10, max_output_tokens=10
+    )
 
 
 def assert_reverses_and_attends_to_the_mirrored_word(translator):
@@ -73,6 +77,7 @@ def assert_weights_agree_eager_compiled_alone_batched(translator, method):
         translator.model,
         translator.source_tokenizer,
         translator.target_tokenizer,
+        max_source_tokens=10,
         max_output_tokens=10,
         compiled=False,
     )

@@ -211,3 +211,26 @@ def test_decoding_an_unbuilt_model_builds_it_first():
     memory, state = model.encode(SOURCE)
     logits, _ = model.decode_step(DECODER_INPUT[:, 0], state, memory)
     assert model.built and tuple(logits.shape) == (2, 9)
+
+
+def test_translators_refuse_lengths_beyond_the_positional_table():
+    from chapters.common import evaluation, translation_data
+    from chapters.common.tokenizers import WordTokenizer
+    from chapters.common.translator import Translator
+    from chapters.common.vocabulary import RESERVED_TOKENS, Vocabulary
+
+    model = tiny()  # max_length 16, vocabularies of 10 and 9
+    assert model.max_positions == 16
+    source = WordTokenizer(Vocabulary([*RESERVED_TOKENS, *"一二三四五六"]), "zh")
+    target = WordTokenizer(Vocabulary([*RESERVED_TOKENS, *"abcde"]), "en")
+    Translator(model, source, target, max_source_tokens=16, max_output_tokens=16)
+    for name in ("max_source_tokens", "max_output_tokens"):
+        lengths = {"max_source_tokens": 16, "max_output_tokens": 16, name: 17}
+        with pytest.raises(ValueError, match=f"{name}=17 is more than the model's"):
+            Translator(model, source, target, **lengths)
+    # The evaluation's default lengths are capped at the table instead.
+    data = translation_data.TranslationData(
+        "hand-made", {"test": [("一二三四五六" * 3, "a b c d e " * 3)]}, source, target
+    )
+    translator = evaluation.make_translator(model, data)
+    assert translator.max_source_tokens == translator.max_output_tokens == 16

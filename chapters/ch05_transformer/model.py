@@ -157,6 +157,12 @@ class Transformer(keras.Model):
             self.target_vocabulary_size, name="logits"
         )
 
+    @property
+    def max_positions(self):
+        """The longest source or target the positional table covers; `Translator`
+        refuses to read or write longer sequences."""
+        return self.sizes.max_length
+
     def build(self, input_shape):
         source_shape, target_shape = (tuple(shape) for shape in input_shape)
         width = self.sizes.d_model

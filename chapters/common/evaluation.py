@@ -21,12 +21,16 @@ def make_translator(model, data, **options):
 
     By default it reads the longest source of the test split whole and leaves room
     for twice the longest reference: truncating long sources would hide the very
-    effects that scores by length measure. `options` go to `Translator` and
+    effects that scores by length measure. A model with a `max_positions` (the
+    Transformer) caps both at it. `options` go to `Translator` and
     override those defaults.
     """
     lengths = data.length_statistics("test")
-    options.setdefault("max_source_tokens", lengths["source"]["max"])
-    options.setdefault("max_output_tokens", 2 * lengths["target"]["max"] + 10)
+    limit = getattr(model, "max_positions", None) or float("inf")
+    options.setdefault("max_source_tokens", min(lengths["source"]["max"], limit))
+    options.setdefault(
+        "max_output_tokens", min(2 * lengths["target"]["max"] + 10, limit)
+    )
     return Translator(model, data.source_tokenizer, data.target_tokenizer, **options)
 
 

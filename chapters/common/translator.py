@@ -136,7 +136,9 @@ class Translator:
     (the model reads `[UNK]` ids); `unknown_source_tokens` reports it. Tokenizers
     whose vocabulary sizes differ from the model's `source_vocabulary_size` or
     `target_vocabulary_size` (where it has them) raise `ValueError`: they come
-    from another run, and the ids would mean other tokens.
+    from another run, and the ids would mean other tokens. So do
+    `max_source_tokens` or `max_output_tokens` above a model's `max_positions`
+    (where it has one, e.g. the Transformer's positional table).
 
     Saving and loading: a model is only as good as the vocabularies it was
     trained with, so `save` keeps them together in one file, a zip archive:
@@ -179,6 +181,16 @@ class Translator:
         self.max_source_tokens = positive_int(max_source_tokens, "max_source_tokens")
         self.max_output_tokens = positive_int(max_output_tokens, "max_output_tokens")
         self.batch_size = positive_int(batch_size, "batch_size")
+        # A model with positional encodings has a table of `max_positions` rows:
+        # a longer source, or a longer translation, would read past its end.
+        limit = getattr(model, "max_positions", None)
+        for name in ("max_source_tokens", "max_output_tokens"):
+            if limit is not None and getattr(self, name) > limit:
+                raise ValueError(
+                    f"{name}={getattr(self, name)} is more than the model's "
+                    f"max_positions={limit}, the longest sequence it can encode. "
+                    f"Pass {name}={limit} or less."
+                )
         self.compiled = compiled
         self._searches = {}
 
