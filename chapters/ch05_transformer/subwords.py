@@ -30,7 +30,12 @@ import keras
 import tensorflow as tf
 
 from chapters.common.arguments import positive_int
-from chapters.common.tokenizers import Tokenizer, detokenize, tf_tokenize, tokenize
+from chapters.common.tokenizers import (
+    WordTokenizer,
+    detokenize,
+    tf_tokenize,
+    tokenize,
+)
 from chapters.common.vocabulary import RESERVED_TOKENS, UNK, Vocabulary
 
 JOINER = "##"
@@ -102,29 +107,23 @@ def learn_pieces(sentences, language, vocabulary_size, lowercase=True):
 
 
 @keras.saving.register_keras_serializable(package="seq2seq_course")
-class SubwordTokenizer(Tokenizer):
+class SubwordTokenizer(WordTokenizer):
     """Words split into WordPiece pieces, with a `Vocabulary` of the pieces.
 
-    Build one from training sentences with `SubwordTokenizer.build`. Tokens are
-    pieces (`"##ing"` continues a word); `detokenize` glues them back into words
-    and then into text, exactly as `WordTokenizer` would write those words.
+    A `WordTokenizer` whose tokens are pieces of words: it splits text into
+    words as `tokenize` does, then every word with `wordpiece`. Build one from
+    training sentences with `SubwordTokenizer.build`. `detokenize` glues the
+    pieces back into words (`"##ing"` continues the word before it) and then
+    into text, exactly as `WordTokenizer` would write those words.
 
     Args:
         vocabulary: a `Vocabulary` of pieces.
-        language: `"zh"` or `"en"`; words are split as `tokenize` splits them.
+        language: `"zh"` or `"en"`.
         lowercase: lowercase English first, as when the pieces were learned.
     """
 
     def __init__(self, vocabulary: Vocabulary, language: str, lowercase: bool = True):
-        if not isinstance(vocabulary, Vocabulary):
-            raise TypeError(
-                f"vocabulary must be a Vocabulary. Received: "
-                f"{type(vocabulary).__name__}"
-            )
-        self.vocabulary = vocabulary
-        self.language = language
-        self.lowercase = bool(lowercase)
-        tokenize("x", language)  # checks the language
+        super().__init__(vocabulary, language, lowercase)
         self._pieces = frozenset(vocabulary.tokens)
         self._tf_tokenizer = None
 
@@ -143,14 +142,7 @@ class SubwordTokenizer(Tokenizer):
         return cls(Vocabulary(pieces), language, lowercase)
 
     def __repr__(self) -> str:
-        return (
-            f"SubwordTokenizer(language={self.language!r}, "
-            f"vocabulary_size={self.vocabulary_size}, lowercase={self.lowercase})"
-        )
-
-    @property
-    def vocabulary_size(self) -> int:
-        return len(self.vocabulary)
+        return super().__repr__().replace("WordTokenizer", "SubwordTokenizer", 1)
 
     def words(self, text: str) -> list[str]:
         """The words of `text`, before they are split into pieces."""
@@ -164,12 +156,6 @@ class SubwordTokenizer(Tokenizer):
         if isinstance(tokens, str):
             raise TypeError(f"tokens must be a list of strings. Received: {tokens!r}")
         return detokenize(join_pieces(list(tokens)), self.language)
-
-    def tokens_to_ids(self, tokens) -> list[int]:
-        return self.vocabulary.encode(tokens)
-
-    def ids_to_tokens(self, ids) -> list[str]:
-        return self.vocabulary.decode(ids, strip_special=False)
 
     def tf_encode(self, sentences) -> tf.RaggedTensor:
         import tensorflow_text as tf_text  # see `tokenizers._tf_normalize`
@@ -196,18 +182,3 @@ class SubwordTokenizer(Tokenizer):
         # The table's out-of-vocabulary bucket is never used: the tokenizer
         # looks `[UNK]` up for a word it cannot split.
         return tf.cast(pieces.merge_dims(-2, -1), tf.int32)
-
-    def get_config(self) -> dict:
-        return {
-            "vocabulary": keras.saving.serialize_keras_object(self.vocabulary),
-            "language": self.language,
-            "lowercase": self.lowercase,
-        }
-
-    @classmethod
-    def from_config(cls, config) -> "SubwordTokenizer":
-        config = dict(config)
-        config["vocabulary"] = keras.saving.deserialize_keras_object(
-            config["vocabulary"]
-        )
-        return cls(**config)
