@@ -30,7 +30,12 @@ JAX_TESTS := tests/test_ch03_attention.py tests/test_ch03_model.py tests/test_ma
 	tests/test_ch04_attention.py tests/test_ch04_scaling.py tests/test_ch04_model.py \
 	tests/test_ch05_transformer.py tests/test_ch05_blocks.py tests/test_ch05_training.py \
 	tests/test_ch05_model.py
+# Lesson 05d's comparison stores its results; each test run starts from none, in
+# a folder of its own per stack.
+TEST_RESULTS := $(CURDIR)/build/test-results/$(notdir $(VENV))
+test: export COURSE_RESULTS_DIR = $(TEST_RESULTS)
 test: $(VENV)/installed
+	rm -rf $(TEST_RESULTS)
 	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q
 	@if $(BIN)/python -c "import jax" 2>/dev/null; then \
 		echo "KERAS_BACKEND=jax: $(JAX_TESTS)"; \
