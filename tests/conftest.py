@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import tempfile
 
 import pytest
 
@@ -9,6 +10,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 os.environ.setdefault("COURSE_SCALE", "ci")
+# Results that tests store (chapter 5's comparison) go to a folder of the test
+# session, never into a learner's cache; `make test` names one that the lesson
+# notebooks, run after the tests, read back.
+if not os.environ.get("COURSE_RESULTS_DIR"):
+    os.environ["COURSE_RESULTS_DIR"] = tempfile.mkdtemp(prefix="course-results-")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if SHARED_DATA.is_dir():
     os.environ.setdefault("COURSE_CORPUS_DIR", str(SHARED_DATA))

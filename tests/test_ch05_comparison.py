@@ -10,22 +10,16 @@ import pytest
 from chapters.ch05_transformer import comparison
 from chapters.common import experiments, scales
 
-# A smaller `ci` scale, so that training all eight models takes seconds.
-SMALL = dataclasses.replace(
-    scales.SCALES["ci"],
-    tatoeba_train_pairs=300,
-    eval_sentences=8,
-    length_curve_train_pairs=64,
-    toy_eval_pairs=12,
-    length_curve_max_words=8,
-)
+CI = scales.SCALES["ci"]
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("results")
-    table = comparison.tatoeba_comparison(SMALL, folder, verbose=0)
-    fields = comparison.length_curve_comparison(SMALL, folder)
+def first_run():
+    """The ci comparison, stored where the lessons run after the tests (`make
+    test`) read it back."""
+    folder = comparison.default_results_folder(CI)
+    table = comparison.tatoeba_comparison(CI, retrain=True, verbose=0)
+    fields = comparison.length_curve_comparison(CI, retrain=True)
     return folder, table, fields
 
 
@@ -35,20 +29,20 @@ def test_every_model_is_scored_and_written_with_its_settings(first_run):
     for results in table.values():
         for key in ("bleu_greedy", "bleu_beam", "parameters", "training_seconds"):
             assert isinstance(results[key], (int, float))
-        assert results["test_pairs"] == 8
+        assert results["test_pairs"] == CI.eval_sentences
     files = sorted(path.name for path in folder.iterdir())
     assert len(files) == 6 and "length-curve.json" in files
     assert comparison.TRANSLATOR_FILE in files
     for path in folder.glob("*.json"):
         record = json.loads(path.read_text(encoding="utf-8"))
         assert set(record) == {"settings", "date", "versions", "results"}
-        assert record["settings"]["scale"]["tatoeba_train_pairs"] == 300
+        assert record["settings"]["scale"]["name"] == "ci"
         assert {"tensorflow", "keras", "python"} <= set(record["versions"])
     transformer = table[comparison.TRANSFORMER]
     assert transformer["english_tokens"].startswith("WordPiece")
     curve = comparison.length_curve_from_fields(fields)
     assert list(curve.bleu) == list(comparison.MODELS)
-    assert sum(curve.counts) == 12
+    assert sum(curve.counts) == CI.toy_eval_pairs
     assert "all" in curve.table()
 
 
@@ -60,8 +54,8 @@ def test_a_second_run_reads_the_results_instead_of_training(first_run, monkeypat
 
     monkeypatch.setattr(experiments, "translation_experiment", no_training)
     monkeypatch.setattr(experiments, "length_curve", no_training)
-    assert comparison.tatoeba_comparison(SMALL, folder) == table
-    assert comparison.length_curve_comparison(SMALL, folder) == fields
+    assert comparison.tatoeba_comparison(CI) == table
+    assert comparison.length_curve_comparison(CI) == fields
 
 
 def test_changed_settings_train_that_model_again(first_run, monkeypatch):
@@ -75,10 +69,10 @@ def test_changed_settings_train_that_model_again(first_run, monkeypatch):
     monkeypatch.setattr(experiments, "translation_experiment", fake_experiment)
     unsaved = types.SimpleNamespace(save=lambda path: None)
     monkeypatch.setattr(comparison.evaluation, "make_translator", lambda *a: unsaved)
-    changed = dataclasses.replace(SMALL, seq2seq_epochs=2)
+    changed = dataclasses.replace(CI, seq2seq_epochs=2)
     with pytest.raises(comparison.MissingResults, match="other settings"):
         comparison.tatoeba_comparison(
-            dataclasses.replace(SMALL, seq2seq_epochs=2), folder, train_missing=False
+            dataclasses.replace(CI, seq2seq_epochs=2), folder, train_missing=False
         )
     new_folder = folder.parent / "changed"
     for path in folder.glob("tatoeba-*.json"):
@@ -95,4 +89,4 @@ def test_changed_settings_train_that_model_again(first_run, monkeypatch):
 
 def test_missing_results_say_which_command_makes_them(tmp_path):
     with pytest.raises(comparison.MissingResults, match="are missing.*comparison"):
-        comparison.length_curve_comparison(SMALL, tmp_path, train_missing=False)
+        comparison.length_curve_comparison(CI, tmp_path, train_missing=False)
