@@ -398,10 +398,11 @@ if saved.is_file():
             np.array([[2, *ids]]),
         )["cross"][-1]
     )[0]
+    shown = min(4, cross.shape[0])  # the first four heads
     figure, axes = plt.subplots(
-        1, 4, figsize=(16, 4.5), layout="constrained", squeeze=False
+        1, shown, figsize=(4 * shown, 4.5), layout="constrained", squeeze=False
     )
-    for head in range(4):
+    for head in range(shown):
         plots.plot_attention(
             cross[head],
             tokens,
