@@ -109,8 +109,7 @@ plt.show()
 # slower at every length here, but its time grows more slowly: the GRU must do
 # its 64 steps one after another, the Transformer's matrix products keep both
 # cores busy however long the sentence. On two CPU cores that is all the
-# parallelism there is; a GPU, with thousands of cores, widens the gap, which
-# we have not measured yet.
+# parallelism there is; how the two grow on a GPU is not measured yet.
 #
 # ## The final comparison on Tatoeba
 #

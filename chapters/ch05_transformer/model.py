@@ -55,7 +55,7 @@ class TransformerConfig:
 # Sizes per course scale. `ci` only has to run. `cpu`: the paper's sizes halved
 # (3 + 3 blocks, d_model 256), with the paper's dropout of 0.1; on Tatoeba, 0.3
 # learned too slowly for our 15-epoch budget (validation loss 4.46 after three
-# epochs against 3.90; see the chapter's README). `gpu` is a starting point,
+# epochs against 3.90; see the README's chapter 5 results). `gpu` is a starting point,
 # not tuned.
 PRESETS = {
     "ci": TransformerConfig(num_layers=1, d_model=32, num_heads=2, d_ff=64),
