@@ -62,12 +62,17 @@ def test_a_compiled_model_saves_its_schedule_and_loss(toy, tmp_path):
     )
 
 
-def test_the_tatoeba_command_runs_with_subwords(capsys, tmp_path):
+def test_the_tatoeba_command_runs_with_subwords_and_averaging(capsys, tmp_path):
     path = tmp_path / "zh_en.translator"
-    experiments.main(["tatoeba", "--subwords", "300", "--save", str(path)])
+    experiments.main(
+        ["tatoeba", "--subwords", "300", "--epochs", "2", "--average", "2"]
+        + ["--save", str(path)]
+    )
     printed = capsys.readouterr().out
     assert "english_tokens: WordPiece, 300 asked" in printed
-    assert "bleu_beam:" in printed
+    assert "averaged_epochs: 2" in printed
+    for line in ("bleu_beam:", "bleu_greedy_last_epoch:", "bleu_beam_last_epoch:"):
+        assert line in printed
     assert path.is_file()
 
 

@@ -5,7 +5,12 @@ import keras
 import numpy as np
 import pytest
 
-from chapters.ch05_transformer.training import LabelSmoothedLoss, WarmupSchedule
+from chapters.ch05_transformer.training import (
+    CheckpointAverage,
+    LabelSmoothedLoss,
+    WarmupSchedule,
+    average_weights,
+)
 from chapters.common.metrics import masked_loss
 
 to_numpy = keras.ops.convert_to_numpy
@@ -93,3 +98,71 @@ def test_loss_config_round_trip_and_bad_smoothing():
     assert LabelSmoothedLoss.from_config(loss.get_config()).smoothing == 0.15
     with pytest.raises(ValueError, match=r"smoothing must be in \[0, 1\)"):
         LabelSmoothedLoss(1.0)
+
+
+def test_average_weights_by_hand_and_bad_snapshots():
+    first = [np.array([1.0, -2.0]), np.array([[4.0]])]
+    second = [np.array([2.0, 7.0]), np.array([[-1.0]])]
+    third = [np.array([6.0, 1.0]), np.array([[0.5]])]
+    mean = average_weights([first, second, third])
+    np.testing.assert_allclose(mean[0], [3.0, 2.0])
+    np.testing.assert_allclose(mean[1], [[3.5 / 3]])
+    with pytest.raises(ValueError, match="at least one"):
+        average_weights([])
+    with pytest.raises(ValueError, match="same weights"):
+        average_weights([first, [np.zeros(3), np.zeros((1, 1))]])
+
+
+def _fit_with_average(last, epochs):
+    """A small regression model trained `epochs` epochs (one batch each, with a
+    rate high enough that every epoch moves the weights), its weights at every
+    epoch end, and the averager."""
+    keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = (x @ np.array([[2.0], [-1.0], [0.5]]) + 0.3).astype("float32")
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)]
+    )
+    model.compile(keras.optimizers.SGD(0.05), "mse")
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(model.get_weights())
+    )
+    averager = CheckpointAverage(last)
+    model.fit(
+        x, y, epochs=epochs, batch_size=16, verbose=0, callbacks=[record, averager]
+    )
+    return model, seen, averager
+
+
+def test_checkpoint_average_keeps_the_mean_of_the_last_epochs():
+    model, seen, averager = _fit_with_average(last=3, epochs=5)
+    expected = [np.mean(np.stack(w), axis=0) for w in zip(*seen[-3:], strict=True)]
+    for got, want in zip(model.get_weights(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    # Not the mean of every epoch, nor of a window shifted by one.
+    for window in (seen, seen[-4:-1], seen[-4:]):
+        wrong = [np.mean(np.stack(w), axis=0) for w in zip(*window, strict=True)]
+        assert (
+            max(
+                np.abs(g - w).max()
+                for g, w in zip(model.get_weights(), wrong, strict=True)
+            )
+            > 1e-4
+        )
+    for got, want in zip(averager.final_weights, seen[-1], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_checkpoint_average_of_one_epoch_or_a_short_run():
+    model, seen, _ = _fit_with_average(last=1, epochs=3)
+    for got, want in zip(model.get_weights(), seen[-1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    model, seen, averager = _fit_with_average(last=5, epochs=2)
+    assert len(averager.snapshots) == 2
+    expected = [np.mean(np.stack(w), axis=0) for w in zip(*seen, strict=True)]
+    for got, want in zip(model.get_weights(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="last"):
+        CheckpointAverage(0)

@@ -7,7 +7,8 @@ Tatoeba test split and on the same toy-grammar length curve.
 
 Each model is trained with its own chapter's settings: the RNN models with the
 scale's sizes and Tatoeba budget (`seq2seq_epochs`), the Transformer with its
-preset, English subwords and `experiments.TATOEBA_EPOCHS`. Every result is
+preset, English subwords, `experiments.TATOEBA_EPOCHS` and the mean of its last
+`experiments.AVERAGED_EPOCHS` epochs' weights. Every result is
 written as JSON into `--results` (default: see `default_results_folder`), with the
 settings that produced it, the date and the library versions. A later run with
 the same settings reads the file instead of training again, so an interrupted
@@ -133,13 +134,14 @@ def rnn_factories(scale):
     }
 
 
-def transformer_settings(scale, config=None, choices=chapter5.DEFAULT_CHOICES):
+def transformer_settings(scale):
     """The Transformer's Tatoeba settings, as stored beside its results."""
     return {
-        "config": dataclasses.asdict(config or PRESETS[scale.name]),
-        "choices": dataclasses.asdict(choices),
+        "config": dataclasses.asdict(PRESETS[scale.name]),
+        "choices": dataclasses.asdict(chapter5.DEFAULT_CHOICES),
         "subwords": chapter5.SUBWORD_VOCABULARY_SIZE,
         "epochs": chapter5.TATOEBA_EPOCHS[scale.name],
+        "averaged_epochs": chapter5.AVERAGED_EPOCHS,
     }
 
 
@@ -264,7 +266,10 @@ def length_curve_comparison(
         "scale": dataclasses.asdict(scale),
         "corpus": "toy grammar zh-en",
         "models": list(factories),
-        "transformer": transformer_settings(scale, TOY_PRESETS[scale.name], choices),
+        "transformer": {
+            "config": dataclasses.asdict(TOY_PRESETS[scale.name]),
+            "choices": dataclasses.asdict(choices),
+        },
     }
     return _cached(
         folder / "length-curve.json", settings, train, retrain, train_missing

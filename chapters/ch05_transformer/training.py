@@ -15,9 +15,18 @@ and spreads `ε` evenly over the whole vocabulary (the reference included), so t
 model is never pushed towards infinite confidence. The paper uses `ε = 0.1`; it
 "hurts perplexity, as the model learns to be more unsure, but improves accuracy
 and BLEU score". Padding positions count for nothing, as in `masked_loss`.
+
+**Checkpoint averaging.** The paper's base models are "obtained by averaging the
+last 5 checkpoints". Late in training the weights wander around a minimum with
+each batch's noise; their mean sits nearer its centre than any one of them.
+`CheckpointAverage` keeps the weights at the end of each of the last epochs and
+puts their mean in the model when training ends.
 """
 
+import collections
+
 import keras
+import numpy as np
 from keras import ops
 
 from chapters.common.arguments import positive_int
@@ -93,3 +102,67 @@ class LabelSmoothedLoss(keras.losses.Loss):
         config = super().get_config()
         config.update(smoothing=self.smoothing)
         return config
+
+
+def average_weights(snapshots):
+    """The element-wise mean of several snapshots of the same weights.
+
+    Args:
+        snapshots: a non-empty sequence of lists of arrays, one list per
+            checkpoint, every list with the same shapes in the same order.
+
+    Returns:
+        One list of float arrays: `mean over checkpoints` per weight.
+    """
+    snapshots = list(snapshots)
+    if not snapshots:
+        raise ValueError("average_weights needs at least one snapshot.")
+    shapes = [[np.shape(weight) for weight in snapshot] for snapshot in snapshots]
+    if any(other != shapes[0] for other in shapes[1:]):
+        raise ValueError(
+            "Every snapshot must hold the same weights in the same order. "
+            f"Received shapes: {shapes}"
+        )
+    return [
+        np.mean(np.stack(weights), axis=0) for weights in zip(*snapshots, strict=True)
+    ]
+
+
+class CheckpointAverage(keras.callbacks.Callback):
+    """Ends training with the mean of the weights at the last `last` epoch ends.
+
+    Args:
+        last: how many epoch-end checkpoints to average; 1 leaves the model as
+            training left it. A run shorter than `last` epochs averages all
+            of its epochs.
+
+    After training, `final_weights` holds the weights of the last epoch, so the
+    averaged model can be compared with it (`model.set_weights`).
+    Only trainable weights are averaged; counters such as the optimizer's and
+    the dropout seeds are left as they are.
+    """
+
+    def __init__(self, last=5):
+        super().__init__()
+        self.last = positive_int(last, "last")
+        self.snapshots = collections.deque(maxlen=self.last)
+        self.final_weights = None
+
+    def on_train_begin(self, logs=None):
+        self.snapshots.clear()
+        self.final_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.snapshots.append([ops.convert_to_numpy(w) for w in self._weights()])
+
+    def on_train_end(self, logs=None):
+        if not self.snapshots:
+            return
+        self.final_weights = self.model.get_weights()
+        for variable, value in zip(
+            self._weights(), average_weights(self.snapshots), strict=True
+        ):
+            variable.assign(value.astype(variable.dtype))
+
+    def _weights(self):
+        return self.model.trainable_weights

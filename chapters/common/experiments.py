@@ -43,7 +43,14 @@ def build_translation_model(
 
 
 def translation_experiment(
-    model_factory, data, epochs, batch_size, beam_width=4, seed=42, verbose=2
+    model_factory,
+    data,
+    epochs,
+    batch_size,
+    beam_width=4,
+    seed=42,
+    verbose=2,
+    callbacks=None,
 ):
     """Trains one model on `data` and scores it on the test split.
 
@@ -54,6 +61,7 @@ def translation_experiment(
         beam_width: `K` of the beam-search evaluation.
         seed: seeds the weights and the batches.
         verbose: Keras' progress display.
+        callbacks: Keras callbacks for training (see `training.train`).
 
     Returns:
         `(results, model)`: a dict of every number a results table reports, with
@@ -61,7 +69,9 @@ def translation_experiment(
     """
     scales.set_seed(seed)
     model = model_factory(data)
-    run = training.train(model, data, epochs, batch_size, verbose=verbose)
+    run = training.train(
+        model, data, epochs, batch_size, verbose=verbose, callbacks=callbacks
+    )
     translator = evaluation.make_translator(model, data)
     test_pairs = data.splits["test"]
     greedy = evaluation.evaluate(translator, test_pairs, "greedy")

@@ -47,7 +47,7 @@ class TrainingRun:
     parameters: int
 
 
-def train(model, data, epochs, batch_size, validation=True, verbose=2):
+def train(model, data, epochs, batch_size, validation=True, verbose=2, callbacks=None):
     """Fits `model` with teacher forcing on the training split, batches bucketed.
 
     Args:
@@ -57,6 +57,8 @@ def train(model, data, epochs, batch_size, validation=True, verbose=2):
         batch_size: sentences per batch.
         validation: also report the loss on the validation split after each epoch.
         verbose: Keras' progress display: 0 silent, 1 a bar, 2 a line per epoch.
+        callbacks: Keras callbacks for `fit`, e.g. chapter 5's
+            `CheckpointAverage`.
 
     Returns:
         A `TrainingRun`.
@@ -80,6 +82,7 @@ def train(model, data, epochs, batch_size, validation=True, verbose=2):
             else None,
             epochs=epochs,
             verbose=verbose,
+            callbacks=callbacks,
         )
     seconds = time.perf_counter() - started
     return TrainingRun(history.history, seconds, model.count_params())
