@@ -60,7 +60,6 @@ if "google.colab" in sys.modules:
 # ## Setup
 
 # %%
-import dataclasses
 import random
 import time
 
@@ -226,9 +225,9 @@ for word in random.Random(0).sample(unknown_words, min(8, len(unknown_words))):
 #
 # Lesson 3b's toy data (Chinese read character by character, English of 3 to
 # 12 words), with its small word vocabulary. The model is smaller than the
-# Tatoeba one (`comparison.TOY_PRESETS`), compiled as for Tatoeba
+# Tatoeba one (`chapter5.TOY_PRESETS`), compiled as for Tatoeba
 # (`chapter5.compile_transformer`: Adam with β₂ = 0.98 on the warm-up schedule,
-# label smoothing 0.1) with a warm-up of `comparison.TOY_WARMUP_STEPS` steps:
+# label smoothing 0.1) but with a warm-up of 2,000 steps (`chapter5.TOY_CHOICES`):
 # the whole run has only about a thousand, so the rate is still rising when it
 # ends. `training.train` fits it like every model of the course: teacher
 # forcing, batches bucketed by length.
@@ -238,13 +237,11 @@ toy = translation_data.toy_data(
     scale.length_curve_train_pairs, scale.toy_eval_pairs // 2, min_words=3, max_words=12
 )
 print({name: len(pairs) for name, pairs in toy.splits.items()})
-config = comparison.TOY_PRESETS[scale.name]
-choices = dataclasses.replace(
-    chapter5.DEFAULT_CHOICES, warmup_steps=comparison.TOY_WARMUP_STEPS
-)
+config = chapter5.TOY_PRESETS[scale.name]
 print(config)
+print(chapter5.TOY_CHOICES)
 set_seed(0)
-model = chapter5.build_transformer(toy, config, choices)
+model = chapter5.build_transformer(toy, config, chapter5.TOY_CHOICES)
 run = training.train(model, toy, scale.length_curve_epochs, scale.batch_size, verbose=2)
 translator = evaluation.make_translator(model, toy)
 greedy = evaluation.evaluate(translator, toy.splits["test"])

@@ -79,3 +79,11 @@ def test_the_tatoeba_command_runs_with_subwords_and_averaging(capsys, tmp_path):
 def test_the_command_refuses_a_negative_vocabulary():
     with pytest.raises(SystemExit):
         experiments.main(["tatoeba", "--subwords", "-1"])
+
+
+def test_the_length_curve_command_prints_the_transformer_curve(capsys):
+    experiments.main(["length-curve", "--epochs", "1"])
+    printed = capsys.readouterr().out
+    lines = [line.split() for line in printed.splitlines()]
+    assert any(line[:1] == ["all"] and len(line) == 3 for line in lines)
+    assert "Transformer: " in printed and " parameters, trained in " in printed

@@ -30,7 +30,7 @@ from chapters.ch02_encoder_decoder import experiments as chapter2
 from chapters.ch03_attention import experiments as chapter3
 from chapters.ch04_dot_product_attention import experiments as chapter4
 from chapters.ch05_transformer import experiments as chapter5
-from chapters.ch05_transformer.model import PRESETS, TransformerConfig
+from chapters.ch05_transformer.model import PRESETS
 from chapters.common import evaluation, experiments, scales, translation_data
 
 GRU = "GRU (ch. 2)"
@@ -38,17 +38,6 @@ ADDITIVE = "GRU + additive (ch. 3)"
 LUONG = "GRU + Luong (ch. 4)"  # general score, scaled by 1/√H
 TRANSFORMER = "Transformer (ch. 5)"
 MODELS = (GRU, ADDITIVE, LUONG, TRANSFORMER)
-# The Transformer on the toy grammar: its vocabulary is small and its training
-# short (about 1,000 steps at `cpu`), so a smaller model with a warm-up longer
-# than the run, whose rate is still rising at the end. With the Tatoeba preset
-# and a 200-step warm-up (peak rate 4.4e-3) it learned almost nothing (greedy
-# BLEU 0.7 in lesson 05c's first run); this one reached 61.4 there.
-TOY_PRESETS = {
-    "ci": PRESETS["ci"],
-    "cpu": TransformerConfig(num_layers=2, d_model=128, num_heads=4, d_ff=512),
-    "gpu": TransformerConfig(num_layers=2, d_model=128, num_heads=4, d_ff=512),
-}
-TOY_WARMUP_STEPS = 2000
 TRANSLATOR_FILE = "transformer-zh-en.translator"
 RESULTS_VARIABLE = "COURSE_RESULTS_DIR"
 
@@ -228,7 +217,7 @@ def length_curve_comparison(
     """All four models' BLEU by sentence length on chapter 2's toy data.
 
     The Transformer reads word-level toy English (the toy vocabulary is small),
-    with `TOY_PRESETS`' sizes and a `TOY_WARMUP_STEPS` warm-up; the RNN models
+    with `experiments.TOY_PRESETS`' sizes and `TOY_CHOICES`; the RNN models
     train as in chapters 2-4.
 
     Returns:
@@ -236,16 +225,9 @@ def length_curve_comparison(
     """
     scale = scale or scales.current_scale()
     folder = pathlib.Path(folder or default_results_folder(scale))
-    choices = dataclasses.replace(
-        chapter5.DEFAULT_CHOICES, warmup_steps=TOY_WARMUP_STEPS
-    )
     factories = {
         **rnn_factories(scale),
-        TRANSFORMER: functools.partial(
-            chapter5.build_transformer,
-            config=TOY_PRESETS[scale.name],
-            choices=choices,
-        ),
+        TRANSFORMER: chapter5.toy_transformer_factory(scale),
     }
 
     def train():
@@ -267,8 +249,8 @@ def length_curve_comparison(
         "corpus": "toy grammar zh-en",
         "models": list(factories),
         "transformer": {
-            "config": dataclasses.asdict(TOY_PRESETS[scale.name]),
-            "choices": dataclasses.asdict(choices),
+            "config": dataclasses.asdict(chapter5.TOY_PRESETS[scale.name]),
+            "choices": dataclasses.asdict(chapter5.TOY_CHOICES),
         },
     }
     return _cached(
