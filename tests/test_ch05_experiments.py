@@ -76,6 +76,34 @@ def test_the_tatoeba_command_runs_with_subwords_and_averaging(capsys, tmp_path):
     assert path.is_file()
 
 
+def test_longest_counts_the_ids_of_the_longest_sentences(toy):
+    pairs = toy.splits["validation"]
+    source, target = toy.longest("validation")
+    assert source == max(len(toy.source_tokenizer.encode(zh)) for zh, _ in pairs)
+    assert target == max(len(toy.target_tokenizer.encode(en)) for _, en in pairs)
+    ((sources, inputs), _) = next(iter(toy.dataset("validation", 3, fixed=True)))
+    assert sources.shape[1] == source and inputs.shape[1] == target + 1
+
+
+def test_the_command_trains_the_plain_recipe(capsys):
+    # Word-level English, a constant rate, no smoothing, no averaging, fixed
+    # padding: every choice of the chapter switched off.
+    experiments.main(
+        ["tatoeba", "--subwords", "0", "--learning-rate", "0.001", "--smoothing", "0"]
+        + ["--average", "1", "--fixed-padding"]
+    )
+    printed = capsys.readouterr().out
+    for line in (
+        "english_tokens: words",
+        "learning_rate: 0.001",
+        "smoothing: 0.0",
+        "batches: fixed padding",
+        "averaged_epochs: 1",
+    ):
+        assert line in printed
+    assert "bleu_beam_last_epoch" not in printed
+
+
 def test_the_command_refuses_a_negative_vocabulary():
     with pytest.raises(SystemExit):
         experiments.main(["tatoeba", "--subwords", "-1"])

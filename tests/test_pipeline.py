@@ -116,6 +116,31 @@ def test_make_dataset_shuffles_repeatably_and_buckets():
     assert widths == [2, 7]
 
 
+def test_make_dataset_pads_every_batch_to_fixed_lengths():
+    pairs = small_pairs()
+    source_tokenizer, target_tokenizer = small_tokenizers(pairs)
+    per_batch = make_dataset(pairs, source_tokenizer, target_tokenizer, 2)
+    fixed = make_dataset(pairs, source_tokenizer, target_tokenizer, 2, pad_to=(9, 6))
+    for ((source, inputs), targets), ((short, short_inputs), short_targets) in zip(
+        fixed.as_numpy_iterator(), per_batch.as_numpy_iterator(), strict=True
+    ):
+        assert source.shape == (2, 9)
+        assert inputs.shape == targets.shape == (2, 7)
+        # The same ids, then only padding.
+        width = short.shape[1]
+        np.testing.assert_array_equal(source[:, :width], short)
+        assert (source[:, width:] == 0).all()
+        width = short_targets.shape[1]
+        np.testing.assert_array_equal(inputs[:, :width], short_inputs)
+        np.testing.assert_array_equal(targets[:, :width], short_targets)
+        assert (targets[:, width:] == 0).all() and (inputs[:, width:] == 0).all()
+    too_short = make_dataset(
+        pairs, source_tokenizer, target_tokenizer, 2, pad_to=(9, 3)
+    )
+    with pytest.raises(tf.errors.OpError, match="pad to a smaller size"):
+        list(too_short.as_numpy_iterator())
+
+
 def test_make_dataset_refuses_bad_pairs_and_arguments():
     pairs = small_pairs()
     source_tokenizer, target_tokenizer = small_tokenizers(pairs)
@@ -126,6 +151,12 @@ def test_make_dataset_refuses_bad_pairs_and_arguments():
 
     with pytest.raises(ValueError, match="Pair 1 has an empty sentence"):
         build([pairs[0], ("我。", "  ")])
+    with pytest.raises(ValueError, match="not both"):
+        build(pairs, bucket_boundaries=[4], pad_to=(9, 6))
+    with pytest.raises(ValueError, match="source_length, target_length"):
+        build(pairs, pad_to=(9,))
+    with pytest.raises(ValueError, match="pad_to"):
+        build(pairs, pad_to=(9, 0))
     with pytest.raises(TypeError, match="index 0"):
         build([("我。",)])
     with pytest.raises(ValueError, match="at least one"):

@@ -33,7 +33,11 @@ from chapters.ch05_transformer.training import (
     WarmupSchedule,
 )
 from chapters.common import evaluation, experiments, metrics, scales, translation_data
-from chapters.common.arguments import positive_int, positive_int_argument
+from chapters.common.arguments import (
+    positive_float_argument,
+    positive_int,
+    positive_int_argument,
+)
 
 # About this many English pieces, when English is split into subwords.
 SUBWORD_VOCABULARY_SIZE = 4000
@@ -75,13 +79,15 @@ TOY_PRESETS = {
 TOY_CHOICES = dataclasses.replace(DEFAULT_CHOICES, warmup_steps=2000)
 
 
-def compile_transformer(model, choices=DEFAULT_CHOICES):
+def compile_transformer(model, choices=DEFAULT_CHOICES, learning_rate=None):
     """Compiles `model` with Adam on the warm-up schedule and the smoothed loss;
-    the masked accuracy and the unsmoothed masked loss are reported beside it."""
-    schedule = WarmupSchedule(model.sizes.d_model, choices.warmup_steps)
+    the masked accuracy is reported beside it. A `learning_rate` replaces the
+    schedule by that constant rate (to measure what the schedule brings)."""
+    if learning_rate is None:
+        learning_rate = WarmupSchedule(model.sizes.d_model, choices.warmup_steps)
     model.compile(
         optimizer=keras.optimizers.Adam(
-            schedule, beta_1=0.9, beta_2=choices.beta_2, epsilon=choices.epsilon
+            learning_rate, beta_1=0.9, beta_2=choices.beta_2, epsilon=choices.epsilon
         ),
         loss=LabelSmoothedLoss(choices.smoothing),
         metrics=[metrics.MaskedAccuracy()],
@@ -89,7 +95,7 @@ def compile_transformer(model, choices=DEFAULT_CHOICES):
     return model
 
 
-def build_transformer(data, config, choices=DEFAULT_CHOICES):
+def build_transformer(data, config, choices=DEFAULT_CHOICES, learning_rate=None):
     """A `Transformer` of `config`'s sizes for `data`'s vocabularies, built and
     compiled (see `compile_transformer`)."""
     model = Transformer(
@@ -98,7 +104,7 @@ def build_transformer(data, config, choices=DEFAULT_CHOICES):
         **dataclasses.asdict(config),
     )
     model.build(((None, None), (None, None)))
-    return compile_transformer(model, choices)
+    return compile_transformer(model, choices, learning_rate)
 
 
 def toy_transformer_factory(scale):
@@ -156,6 +162,8 @@ def tatoeba_experiment(
     batch_size=None,
     verbose=2,
     average=AVERAGED_EPOCHS,
+    learning_rate=None,
+    fixed_padding=False,
 ):
     """Trains a Transformer on Tatoeba zh->en; greedy and beam BLEU on the
     chapters' sampled test split.
@@ -171,6 +179,9 @@ def tatoeba_experiment(
         verbose: Keras' progress display.
         average: the model is the mean of its weights at the end of this many
             last epochs (`CheckpointAverage`); 1 keeps the last epoch's.
+        learning_rate: a constant Adam rate instead of the warm-up schedule.
+        fixed_padding: pad every training batch to the longest training
+            sentences instead of bucketing by length.
 
     Returns:
         `(results, model, data)`: the dict of `experiments.translation_experiment`
@@ -185,14 +196,18 @@ def tatoeba_experiment(
     if subwords:
         data = with_subwords(data, subwords)
     averager = CheckpointAverage(average)
+    factory = functools.partial(
+        build_transformer, config=config, choices=choices, learning_rate=learning_rate
+    )
     results, model = experiments.translation_experiment(
-        functools.partial(build_transformer, config=config, choices=choices),
+        factory,
         data,
         epochs or TATOEBA_EPOCHS[scale.name],
         batch_size or scale.batch_size,
         beam_width=scale.beam_width,
         verbose=verbose,
         callbacks=[averager],
+        fixed_padding=fixed_padding,
     )
     english = f"WordPiece, {subwords} asked" if subwords else "words"
     extra = {
@@ -200,6 +215,8 @@ def tatoeba_experiment(
         "english_tokens": english,
         **{f"config_{k}": v for k, v in dataclasses.asdict(config).items()},
         **dataclasses.asdict(choices),
+        "learning_rate": "warm-up schedule" if learning_rate is None else learning_rate,
+        "batches": "fixed padding" if fixed_padding else "bucketed by length",
         "averaged_epochs": len(averager.snapshots),
     }
     if len(averager.snapshots) > 1:
@@ -236,6 +253,16 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=positive_int_argument)
     parser.add_argument("--warmup", type=positive_int_argument, default=1000)
     parser.add_argument("--smoothing", type=float, default=0.1)
+    parser.add_argument(
+        "--learning-rate",
+        type=positive_float_argument,
+        help="a constant Adam rate instead of the warm-up schedule",
+    )
+    parser.add_argument(
+        "--fixed-padding",
+        action="store_true",
+        help="pad every batch to the longest training sentences (no buckets)",
+    )
     parser.add_argument("--layers", type=positive_int_argument)
     parser.add_argument("--d-model", type=positive_int_argument)
     parser.add_argument("--d-ff", type=positive_int_argument)
@@ -280,6 +307,8 @@ def main(argv=None):
         choices,
         arguments.batch_size,
         average=arguments.average,
+        learning_rate=arguments.learning_rate,
+        fixed_padding=arguments.fixed_padding,
     )
     print(data.describe("test"))
     print("\n".join(experiments.results_lines(results)))

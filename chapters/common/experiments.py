@@ -51,6 +51,7 @@ def translation_experiment(
     seed=42,
     verbose=2,
     callbacks=None,
+    fixed_padding=False,
 ):
     """Trains one model on `data` and scores it on the test split.
 
@@ -61,7 +62,7 @@ def translation_experiment(
         beam_width: `K` of the beam-search evaluation.
         seed: seeds the weights and the batches.
         verbose: Keras' progress display.
-        callbacks: Keras callbacks for training (see `training.train`).
+        callbacks, fixed_padding: for training (see `training.train`).
 
     Returns:
         `(results, model)`: a dict of every number a results table reports, with
@@ -70,7 +71,13 @@ def translation_experiment(
     scales.set_seed(seed)
     model = model_factory(data)
     run = training.train(
-        model, data, epochs, batch_size, verbose=verbose, callbacks=callbacks
+        model,
+        data,
+        epochs,
+        batch_size,
+        verbose=verbose,
+        callbacks=callbacks,
+        fixed_padding=fixed_padding,
     )
     translator = evaluation.make_translator(model, data)
     test_pairs = data.splits["test"]

@@ -97,6 +97,7 @@ def make_dataset(
     shuffle: bool = False,
     bucket_boundaries=None,
     seed: int = 0,
+    pad_to=None,
 ) -> tf.data.Dataset:
     """A `tf.data` pipeline of padded training batches for a seq2seq model.
 
@@ -105,7 +106,8 @@ def make_dataset(
     (3) drop pairs that give no tokens, (4) shift the target for teacher
     forcing, (5) batch, padding each batch only to its own longest sentence;
     with `bucket_boundaries`, batch sentences of similar source length together
-    so that little padding is left.
+    so that little padding is left; with `pad_to`, pad every batch to the same
+    fixed lengths, as the simplest pipelines do.
 
     Args:
         pairs: a list of `(source_text, target_text)`; an empty or whitespace
@@ -116,6 +118,10 @@ def make_dataset(
         bucket_boundaries: increasing source lengths that separate the buckets,
             e.g. `[5, 10, 20]`; None batches in order of arrival.
         seed: the shuffle seed.
+        pad_to: `(source_length, target_length)`, the most source and target
+            ids (before the shift) of any pair: every batch is padded to
+            `(B, source_length)` and `(B, target_length + 1)`. A longer pair
+            stops the pipeline with an error. Not with `bucket_boundaries`.
 
     Returns:
         A dataset of `((source_ids, decoder_input_ids), decoder_target_ids)`,
@@ -131,6 +137,17 @@ def make_dataset(
                 "bucket_boundaries must be increasing positive lengths. "
                 f"Received: {bucket_boundaries}"
             )
+    if pad_to is not None:
+        if bucket_boundaries is not None:
+            raise ValueError("Pass bucket_boundaries or pad_to, not both.")
+        if len(pad_to) != 2:
+            raise ValueError(
+                f"pad_to must be (source_length, target_length). Received: {pad_to!r}"
+            )
+        pad_to = (
+            positive_int(pad_to[0], "pad_to[0]"),
+            positive_int(pad_to[1], "pad_to[1]"),
+        )
     sources, targets = _checked_pairs(pairs)
 
     # These functions branch only on Python values, never on tensors, so
@@ -164,7 +181,14 @@ def make_dataset(
     )
     dataset = dataset.map(to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE)
     padding_value = tf.constant(PAD_ID, tf.int32)
-    if bucket_boundaries is None:
+    if pad_to is not None:
+        source_length, target_length = pad_to
+        dataset = dataset.padded_batch(
+            batch_size,
+            padded_shapes=(([source_length], [target_length + 1]), [target_length + 1]),
+            padding_values=padding_value,
+        )
+    elif bucket_boundaries is None:
         dataset = dataset.padded_batch(batch_size, padding_values=padding_value)
     else:
         dataset = dataset.bucket_by_sequence_length(

@@ -47,8 +47,18 @@ class TrainingRun:
     parameters: int
 
 
-def train(model, data, epochs, batch_size, validation=True, verbose=2, callbacks=None):
-    """Fits `model` with teacher forcing on the training split, batches bucketed.
+def train(
+    model,
+    data,
+    epochs,
+    batch_size,
+    validation=True,
+    verbose=2,
+    callbacks=None,
+    fixed_padding=False,
+):
+    """Fits `model` with teacher forcing on the training split, batches bucketed
+    by source length (or, with `fixed_padding`, all padded to the same length).
 
     Args:
         model: a compiled translation model (see `compile_translation_model`).
@@ -59,6 +69,8 @@ def train(model, data, epochs, batch_size, validation=True, verbose=2, callbacks
         verbose: Keras' progress display: 0 silent, 1 a bar, 2 a line per epoch.
         callbacks: Keras callbacks for `fit`, e.g. chapter 5's
             `CheckpointAverage`.
+        fixed_padding: pad every training batch to the split's longest
+            sentences instead of bucketing; to measure what bucketing saves.
 
     Returns:
         A `TrainingRun`.
@@ -75,7 +87,8 @@ def train(model, data, epochs, batch_size, validation=True, verbose=2, callbacks
                 "train",
                 batch_size,
                 shuffle=True,
-                bucket_boundaries=BUCKET_BOUNDARIES,
+                bucket_boundaries=None if fixed_padding else BUCKET_BOUNDARIES,
+                fixed=fixed_padding,
             ),
             validation_data=data.dataset("validation", batch_size)
             if validation

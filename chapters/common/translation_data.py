@@ -58,8 +58,14 @@ class TranslationData:
         """Whether toy pairs stand in for a corpus that could not be found."""
         return "stand-in" in self.corpus
 
-    def dataset(self, split, batch_size, shuffle=False, bucket_boundaries=None):
-        """The `tf.data` pipeline of one split: `((source, decoder input), target)`."""
+    def dataset(
+        self, split, batch_size, shuffle=False, bucket_boundaries=None, fixed=False
+    ):
+        """The `tf.data` pipeline of one split: `((source, decoder input), target)`.
+
+        With `fixed`, every batch is padded to the longest sentences of the split
+        (see `longest`), not to its own longest (`make_dataset`'s `pad_to`).
+        """
         from chapters.common.pipeline import make_dataset
 
         return make_dataset(
@@ -69,6 +75,15 @@ class TranslationData:
             batch_size,
             shuffle=shuffle,
             bucket_boundaries=bucket_boundaries,
+            pad_to=self.longest(split) if fixed else None,
+        )
+
+    def longest(self, split):
+        """`(source ids, target ids)` of the longest sentences of a split."""
+        pairs = self.splits[split]
+        return (
+            max(len(self.source_tokenizer.encode(source)) for source, _ in pairs),
+            max(len(self.target_tokenizer.encode(target)) for _, target in pairs),
         )
 
     def length_statistics(self, split="test"):
