@@ -137,6 +137,13 @@ def length_curve_experiment(
         )
         for units in context_units or scale.length_curve_context_units
     }
+    return toy_length_curve(factories, scale, data, epochs, verbose)
+
+
+def toy_length_curve(factories, scale, data, epochs=None, verbose=0):
+    """`experiments.length_curve` of `factories` on `length_curve_data`, as every
+    chapter draws it: the scale's epochs (unless `epochs`) and batch size, BLEU by
+    English reference length in `english_word_edges` buckets."""
     return experiments.length_curve(
         factories,
         data,

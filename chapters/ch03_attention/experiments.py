@@ -78,15 +78,7 @@ def length_curve_experiment(
         NO_ATTENTION: functools.partial(chapter2.build_seq2seq, **sizes),
         ATTENTION: functools.partial(build_attention_model, **sizes),
     }
-    return experiments.length_curve(
-        factories,
-        data,
-        epochs or scale.length_curve_epochs,
-        scale.batch_size,
-        verbose=verbose,
-        length_language="en",
-        edges=chapter2.english_word_edges(scale),
-    )
+    return chapter2.toy_length_curve(factories, scale, data, epochs, verbose)
 
 
 def alignment_results(model, data, toy_pairs):

@@ -92,14 +92,8 @@ def length_curve_comparison(scale=None, train_pairs=None, epochs=None, verbose=0
     """
     scale = scale or scales.current_scale()
     data = chapter2.length_curve_data(scale, train_pairs)
-    curve = experiments.length_curve(
-        comparison_factories(scale),
-        data,
-        epochs or scale.length_curve_epochs,
-        scale.batch_size,
-        verbose=verbose,
-        length_language="en",
-        edges=chapter2.english_word_edges(scale),
+    curve = chapter2.toy_length_curve(
+        comparison_factories(scale), scale, data, epochs, verbose
     )
     toy_pairs = chapter2.length_curve_toy_pairs(scale, data)
     alignments, peaks = {}, {}

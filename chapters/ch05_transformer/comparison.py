@@ -231,14 +231,8 @@ def length_curve_comparison(
     }
 
     def train():
-        curve = experiments.length_curve(
-            factories,
-            chapter2.length_curve_data(scale),
-            scale.length_curve_epochs,
-            scale.batch_size,
-            verbose=verbose,
-            length_language="en",
-            edges=chapter2.english_word_edges(scale),
+        curve = chapter2.toy_length_curve(
+            factories, scale, chapter2.length_curve_data(scale), verbose=verbose
         )
         fields = dataclasses.asdict(dataclasses.replace(curve, models={}))
         del fields["models"]

@@ -125,14 +125,8 @@ def length_curve_experiment(scale=None, epochs=None, verbose=0, data=None):
     """
     scale = scale or scales.current_scale()
     data = data or chapter2.length_curve_data(scale)
-    return experiments.length_curve(
-        {"Transformer": toy_transformer_factory(scale)},
-        data,
-        epochs or scale.length_curve_epochs,
-        scale.batch_size,
-        verbose=verbose,
-        length_language="en",
-        edges=chapter2.english_word_edges(scale),
+    return chapter2.toy_length_curve(
+        {"Transformer": toy_transformer_factory(scale)}, scale, data, epochs, verbose
     )
 
 
