@@ -221,6 +221,11 @@ for word in random.Random(0).sample(unknown_words, min(8, len(unknown_words))):
 # words (`ink ##j ##et`, `war ##e ##house`), and, for rarer words, pieces
 # that carry no meaning (`e ##q ##u ##ival ##ent`, `p ##e ##g`).
 #
+# What that is worth in BLEU takes two half-hour trainings, too long for a
+# lesson: `python -m chapters.ch05_transformer.experiments tatoeba` trains the
+# Tatoeba Transformer with pieces, and `... tatoeba --subwords 0` the same
+# model with words. The course's README gives both scores.
+#
 # ## The Transformer on the toy grammar
 #
 # Lesson 3b's toy data (Chinese read character by character, English of 3 to
