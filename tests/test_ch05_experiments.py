@@ -96,7 +96,7 @@ def test_the_command_trains_the_plain_recipe(capsys):
     for line in (
         "english_tokens: words",
         "learning_rate: 0.001",
-        "smoothing: 0.0",
+        "smoothing: 0.000",
         "batches: fixed padding",
         "averaged_epochs: 1",
     ):

@@ -263,8 +263,15 @@ def test_one_builder_sizes_and_compiles_any_chapters_model():
 
 
 def test_result_and_model_lines_print_what_was_measured():
-    lines = experiments.results_lines({"corpus": "toy grammar", "bleu_greedy": 12.3456})
-    assert lines == ["corpus: toy grammar", "bleu_greedy: 12.346"]
+    lines = experiments.results_lines(
+        {"corpus": "toy grammar", "bleu_greedy": 12.3456, "epsilon": 1e-9, "x": 0.0}
+    )
+    assert lines == [
+        "corpus: toy grammar",
+        "bleu_greedy: 12.346",
+        "epsilon: 1e-09",
+        "x: 0.000",
+    ]
     curve = experiments.LengthCurve(
         corpus="toy grammar",
         source_unit="words",

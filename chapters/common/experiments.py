@@ -143,11 +143,15 @@ def tatoeba_experiment(builder, scale=None, epochs=None, verbose=2):
 
 
 def results_lines(results):
-    """The lines a command line prints for a `translation_experiment` result."""
-    return [
-        f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}"
-        for key, value in results.items()
-    ]
+    """The lines a command line prints for a `translation_experiment` result:
+    floats with three decimals, or three significant digits below 0.001."""
+
+    def shown(value):
+        if not isinstance(value, float):
+            return str(value)
+        return f"{value:.3g}" if 0 < abs(value) < 1e-3 else f"{value:.3f}"
+
+    return [f"{key}: {shown(value)}" for key, value in results.items()]
 
 
 @dataclasses.dataclass
