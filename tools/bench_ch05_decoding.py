@@ -20,19 +20,26 @@ import numpy as np
 
 from chapters.ch05_transformer.model import PRESETS, Transformer, WithoutCache
 from chapters.common import decoding
+from chapters.common.arguments import positive_int_argument
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(PRESETS), default="cpu")
-    parser.add_argument("--tokens", type=int, default=32)
-    parser.add_argument("--sentences", type=int, default=32)
-    parser.add_argument("--source-length", type=int, default=20)
-    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--tokens", type=positive_int_argument, default=32)
+    parser.add_argument("--sentences", type=positive_int_argument, default=32)
+    parser.add_argument("--source-length", type=positive_int_argument, default=20)
+    parser.add_argument("--repetitions", type=positive_int_argument, default=5)
     arguments = parser.parse_args(argv)
     keras.utils.set_random_seed(0)
     sizes = dataclasses.asdict(PRESETS[arguments.scale])
     model = Transformer(2000, 4000, **sizes)
+    for flag in ("tokens", "source_length"):
+        if getattr(arguments, flag) > model.max_positions:
+            parser.error(
+                f"--{flag.replace('_', '-')} must be at most the model's "
+                f"{model.max_positions} positions. Received: {getattr(arguments, flag)}"
+            )
     random = np.random.default_rng(0)
     source_ids = random.integers(
         4, 2000, size=(arguments.sentences, arguments.source_length)
