@@ -32,7 +32,7 @@
 # - per-head attention maps (encoder self-attention, decoder self-attention,
 #   cross-attention), and which heads align words.
 #
-# **Time:** about 2 minutes on CPU (`cpu` scale); on a Colab GPU not measured yet.
+# **Time:** about 2½ minutes on CPU (`cpu` scale); on a Colab GPU not measured yet.
 # The last section reads the Tatoeba model that `python -m
 # chapters.ch05_transformer.comparison` saves, and is skipped without it.
 
@@ -421,13 +421,15 @@ else:
 # The saved Tatoeba model (lesson 5d and the course's README give its scores)
 # translates one of the five sampled sentences well ("this ticket is good for
 # three days."), one nearly ("it's raining.", without *again*), and misreads
-# three. Two of those are non-words built from pieces, "i gra your breath." for
-# 我鄙视你 ("I despise you") and "he is very scon." for "He is very stingy":
-# a word-level model cannot make that mistake (it writes `[UNK]` instead). For
+# three. Two of those hold non-words spelled from pieces, "i gra your breath."
+# for 我鄙视你 ("I despise you") and "he is very scon." for "He is very
+# stingy": a word-level model cannot make that mistake, since it can only
+# write the words of its vocabulary (or `[UNK]`). For
 # the first sentence it writes "even a stranger, they had a hope." where the
 # reference is "Married people sometimes wish they were single". The drawn
 # heads share out the source: in head 0, *had* and *hope* look at 希望 ("to
-# wish"); in head 2, *they* looks at 他们 ("they"); in head 3 the comma looks
+# wish"); in head 2, *they* looks at 他 ("he", the first character of 他们,
+# "they"); in head 3 the comma looks
 # at the comma.
 #
 # ## Summary

@@ -76,6 +76,33 @@ def test_the_tatoeba_command_runs_with_subwords_and_averaging(capsys, tmp_path):
     assert path.is_file()
 
 
+def test_the_model_comes_back_averaged_after_the_last_epoch_is_scored(monkeypatch):
+    made = []
+
+    class Recorded(experiments.CheckpointAverage):
+        def __init__(self, last):
+            super().__init__(last)
+            made.append(self)
+
+    monkeypatch.setattr(experiments, "CheckpointAverage", Recorded)
+    results, model, _ = experiments.tatoeba_experiment(
+        epochs=2, subwords=300, average=2, verbose=0
+    )
+    (averager,) = made
+    snapshots = list(averager.snapshots)
+    assert results["averaged_epochs"] == len(snapshots) == 2
+    assert "bleu_beam_last_epoch" in results
+    for weight, first, second in zip(model.trainable_weights, *snapshots, strict=True):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(weight), (first + second) / 2, atol=1e-6
+        )
+    # The last epoch's weights differ from the average the model keeps.
+    assert any(
+        not np.allclose(final, kept)
+        for final, kept in zip(averager.final_weights, model.get_weights(), strict=True)
+    )
+
+
 def test_longest_counts_the_ids_of_the_longest_sentences(toy):
     pairs = toy.splits["validation"]
     source, target = toy.longest("validation")
@@ -110,6 +137,11 @@ def test_the_command_refuses_a_negative_vocabulary():
 
 
 def test_the_length_curve_command_prints_the_transformer_curve(capsys):
+    with pytest.raises(SystemExit):
+        experiments.main(["length-curve", "--layers", "4", "--average", "2"])
+    assert "takes only --epochs. Received: --layers --average" in (
+        capsys.readouterr().err
+    )
     experiments.main(["length-curve", "--epochs", "1"])
     printed = capsys.readouterr().out
     lines = [line.split() for line in printed.splitlines()]

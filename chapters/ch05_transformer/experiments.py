@@ -115,7 +115,7 @@ def toy_transformer_factory(scale):
     )
 
 
-def length_curve_experiment(scale=None, epochs=None, verbose=0, data=None):
+def length_curve_experiment(scale=None, epochs=None, verbose=0):
     """BLEU by English length of the toy-grammar Transformer, on chapter 2's
     length-curve data.
 
@@ -124,9 +124,12 @@ def length_curve_experiment(scale=None, epochs=None, verbose=0, data=None):
         trained model.
     """
     scale = scale or scales.current_scale()
-    data = data or chapter2.length_curve_data(scale)
     return chapter2.toy_length_curve(
-        {"Transformer": toy_transformer_factory(scale)}, scale, data, epochs, verbose
+        {"Transformer": toy_transformer_factory(scale)},
+        scale,
+        chapter2.length_curve_data(scale),
+        epochs,
+        verbose,
     )
 
 
@@ -275,6 +278,17 @@ def main(argv=None):
         parser.error(f"--subwords must be 0 or more. Received: {arguments.subwords}")
     scale = scales.current_scale()
     if arguments.experiment == "length-curve":
+        ignored = [
+            f"--{name.replace('_', '-')}"
+            for name, value in vars(arguments).items()
+            if name not in ("experiment", "epochs")
+            and value != parser.get_default(name)
+        ]
+        if ignored:
+            parser.error(
+                "length-curve trains the toy preset and takes only --epochs. "
+                f"Received: {' '.join(ignored)}"
+            )
         print(f"scale: {scale.name}; {TOY_PRESETS[scale.name]}; {TOY_CHOICES}")
         curve = length_curve_experiment(scale, arguments.epochs, verbose=2)
         print(curve.table())
