@@ -158,6 +158,17 @@ class SubwordTokenizer(WordTokenizer):
         return detokenize(join_pieces(list(tokens)), self.language)
 
     def tf_encode(self, sentences) -> tf.RaggedTensor:
+        words = tf_tokenize(sentences, self.language, self.lowercase)
+        pieces = self._wordpiece_tokenizer().tokenize(words)  # (B, words, pieces)
+        # The table's out-of-vocabulary bucket is never used: the tokenizer
+        # looks `[UNK]` up for a word it cannot split.
+        return tf.cast(pieces.merge_dims(-2, -1), tf.int32)
+
+    def tf_resources(self) -> list:
+        return [self._wordpiece_tokenizer()]
+
+    def _wordpiece_tokenizer(self):
+        """tensorflow-text's `WordpieceTokenizer` over the pieces, made once."""
         import tensorflow_text as tf_text  # see `tokenizers._tf_normalize`
 
         if self._tf_tokenizer is None:
@@ -177,8 +188,4 @@ class SubwordTokenizer(WordTokenizer):
                     token_out_type=tf.int64,
                     unknown_token=UNK,
                 )
-        words = tf_tokenize(sentences, self.language, self.lowercase)
-        pieces = self._tf_tokenizer.tokenize(words)  # (B, words, pieces)
-        # The table's out-of-vocabulary bucket is never used: the tokenizer
-        # looks `[UNK]` up for a word it cannot split.
-        return tf.cast(pieces.merge_dims(-2, -1), tf.int32)
+        return self._tf_tokenizer

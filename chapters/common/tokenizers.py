@@ -60,6 +60,8 @@ _PYTHON_TOKEN = {
     "en": re.compile(r"\d+(?:[.,:]\d+)+|[^\W_]+(?:['-][^\W_]+)*|\S"),
     "zh": re.compile(rf"{_LATIN_RUN.pattern}|\S"),
 }
+# `_LATIN_RUN` for RE2: a letter or digit below U+2E80, one or more times.
+RE2_LATIN_RUN = r"(?:[^\P{L}\x{2E80}-\x{10FFFF}]|[^\P{N}\x{2E80}-\x{10FFFF}])+"
 # Python's str.isspace() set: separators plus the ASCII and C1 control spaces.
 _RE2_SPACE = r"\t\n\v\f\r \x{1c}-\x{1f}\x{85}\p{Z}"
 _RE2_TOKEN = {
@@ -67,15 +69,12 @@ _RE2_TOKEN = {
         r"\p{Nd}+(?:[.,:]\p{Nd}+)+|[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*"
         rf"|[^{_RE2_SPACE}]"
     ),
-    "zh": (
-        r"(?:[^\P{L}\x{2E80}-\x{10FFFF}]|[^\P{N}\x{2E80}-\x{10FFFF}])+"
-        rf"|[^{_RE2_SPACE}]"
-    ),
+    "zh": rf"{RE2_LATIN_RUN}|[^{_RE2_SPACE}]",
 }
 
 # Detokenizing English: tokens glued to the word before or after them.
-_NO_SPACE_BEFORE = frozenset(".,!?;:%)]}")
-_NO_SPACE_AFTER = frozenset("([{$")
+NO_SPACE_BEFORE = frozenset(".,!?;:%)]}")
+NO_SPACE_AFTER = frozenset("([{$")
 
 
 def _check_language(language) -> None:
@@ -164,8 +163,8 @@ def detokenize(tokens, language: str) -> str:
             quote_is_open = not quote_is_open
             glue_before, glue_after = not quote_is_open, quote_is_open
         else:
-            glue_before = token in _NO_SPACE_BEFORE
-            glue_after = token in _NO_SPACE_AFTER
+            glue_before = token in NO_SPACE_BEFORE
+            glue_after = token in NO_SPACE_AFTER
         text += token if glue_next or glue_before else " " + token
         glue_next = glue_after
     return text
@@ -273,6 +272,15 @@ class Tokenizer(abc.ABC):
         targets. A sentence without tokens gives an empty row.
         """
 
+    def tf_resources(self) -> list:
+        """The TensorFlow resources (lookup tables) that `tf_encode` reads.
+
+        A SavedModel whose graph calls `tf_encode` must track them, or saving
+        fails on an untracked resource (chapter 6 exports a translator). None by
+        default.
+        """
+        return []
+
     def encode(self, text: str) -> list[int]:
         """The ids of one sentence, without `START_ID` and `END_ID`."""
         return self.tokens_to_ids(self.tokenize(text))
@@ -378,6 +386,9 @@ class WordTokenizer(Tokenizer):
     def tf_encode(self, sentences) -> tf.RaggedTensor:
         tokens = tf_tokenize(sentences, self.language, self.lowercase)
         return tf.cast(self.vocabulary.lookup(tokens), tf.int32)
+
+    def tf_resources(self) -> list:
+        return [self.vocabulary.tf_table()]
 
     def get_config(self) -> dict:
         return {

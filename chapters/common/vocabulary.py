@@ -166,6 +166,15 @@ class Vocabulary:
 
         Works on dense and ragged string tensors, e.g. the output of `tf_tokenize`.
         """
+        if not isinstance(token_tensor, tf.RaggedTensor):
+            token_tensor = tf.convert_to_tensor(token_tensor, dtype=tf.string)
+        return self.tf_table().lookup(token_tensor)
+
+    def tf_table(self) -> tf.lookup.StaticHashTable:
+        """The TensorFlow table behind `lookup`, created on first use and shared.
+
+        A graph exported with `lookup` inside must track it (chapter 6).
+        """
         if self._table is None:
             # init_scope creates the table eagerly even when the first call is
             # traced inside a tf.data map, so that every later call can share it.
@@ -174,9 +183,7 @@ class Vocabulary:
                     tf.constant(self.tokens), tf.range(len(self), dtype=tf.int64)
                 )
                 self._table = tf.lookup.StaticHashTable(initializer, UNK_ID)
-        if not isinstance(token_tensor, tf.RaggedTensor):
-            token_tensor = tf.convert_to_tensor(token_tensor, dtype=tf.string)
-        return self._table.lookup(token_tensor)
+        return self._table
 
     def get_config(self) -> dict:
         return {"tokens": list(self.tokens)}
