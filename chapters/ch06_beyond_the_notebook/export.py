@@ -36,13 +36,20 @@ translator file written by `Translator.save`.
 """
 
 import argparse
+import json
 import pathlib
+import subprocess
+import sys
+import textwrap
 
 import keras
 import tensorflow as tf
 
+from chapters.ch02_encoder_decoder import experiments as chapter2
+from chapters.ch05_transformer import comparison
+from chapters.ch05_transformer.experiments import toy_transformer_factory
 from chapters.ch06_beyond_the_notebook.graph_text import tf_decode_outputs
-from chapters.common import decoding, scales
+from chapters.common import decoding, evaluation, scales, training
 from chapters.common.arguments import positive_int
 from chapters.common.translator import Translator
 from chapters.common.vocabulary import PAD_ID
@@ -150,6 +157,98 @@ def folder_size(folder):
     return sum(path.stat().st_size for path in pathlib.Path(folder).rglob("*"))
 
 
+# What `translate_in_fresh_process` runs: TensorFlow and tensorflow-text only.
+_FRESH_PROCESS_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, time
+    import tensorflow as tf
+    import tensorflow_text  # registers the ops of the tokenizers
+
+    request = json.loads(sys.stdin.read())
+    started = time.perf_counter()
+    loaded = tf.saved_model.load(request["folder"])
+    answer = {"load_seconds": time.perf_counter() - started, "signatures": {}}
+    for name in request["signatures"]:
+        started = time.perf_counter()
+        result = loaded.signatures[name](sentences=tf.constant(request["sentences"]))
+        answer["signatures"][name] = {
+            "translations": [t.decode() for t in result["translations"].numpy()],
+            "scores": result["scores"].numpy().tolist(),
+            "seconds": time.perf_counter() - started,
+        }
+    try:
+        loaded.signatures["serving_default"](sentences=tf.constant(["  "]))
+        answer["blank_sentence"] = "translated"
+    except tf.errors.InvalidArgumentError as error:
+        lines = error.message.splitlines()
+        failed = [line for line in lines if "assertion failed" in line]
+        answer["blank_sentence"] = (failed or lines)[0].strip()
+    course = [name for name in sys.modules if name.startswith("chapters")]
+    answer["course_modules"] = sorted(course)
+    print(json.dumps(answer))
+    """
+)
+
+
+def translate_in_fresh_process(folder, sentences, signatures=METHODS):
+    """Loads an exported translator in a new Python process that imports only
+    TensorFlow and tensorflow-text, and translates `sentences` with it.
+
+    Returns:
+        A dict: `"load_seconds"` (`tf.saved_model.load` alone), `"signatures"`
+        (per signature: `"translations"`, `"scores"`, `"seconds"` of the call,
+        the first one, which also builds the graph's kernels), `"blank_sentence"`
+        (the error a blank sentence gets) and `"course_modules"` (the course's
+        modules that process imported: none).
+    """
+    request = {
+        "folder": str(folder),
+        "sentences": list(sentences),
+        "signatures": list(signatures),
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS_SCRIPT],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"The fresh process failed to translate with {folder}:\n"
+            f"{completed.stderr[-2000:]}"
+        )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def chapter5_translator(scale=None, verbose=0):
+    """The translator the lessons of chapter 6 export, and what it is.
+
+    Chapter 5's Tatoeba Transformer when its comparison has stored it
+    (`python -m chapters.ch05_transformer.comparison tatoeba`; the tests store
+    the `ci` one). Otherwise the toy-grammar Transformer of lesson 05c, trained
+    here on chapter 2's length-curve data (about 2 minutes at `cpu`), so that the
+    lessons run anywhere.
+
+    Returns:
+        `(translator, description)`.
+    """
+    scale = scale or scales.current_scale()
+    path = comparison.default_results_folder(scale) / comparison.TRANSLATOR_FILE
+    if path.is_file():
+        return Translator.load(path), f"chapter 5's Tatoeba Transformer ({path})"
+    data = chapter2.length_curve_data(scale)
+    model = toy_transformer_factory(scale)(data)
+    training.train(
+        model, data, scale.length_curve_epochs, scale.batch_size, verbose=verbose
+    )
+    description = (
+        f"the toy-grammar Transformer, trained here: {path} holds no stored "
+        "Tatoeba Transformer"
+    )
+    return evaluation.make_translator(model, data), description
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -163,8 +262,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     path = args.translator
     if path is None:
-        from chapters.ch05_transformer import comparison
-
         scale = scales.current_scale()
         path = comparison.default_results_folder(scale) / comparison.TRANSLATOR_FILE
     try:

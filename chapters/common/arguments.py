@@ -57,3 +57,34 @@ def positive_float_argument(text: str) -> float:
             f"must be a positive number. Received: {text!r}"
         )
     return value
+
+
+def check_sentences(sentences):
+    """Returns `sentences` as a list if it is a non-empty list of non-blank strings.
+
+    Raises:
+        TypeError: `sentences` is one string, not a list or tuple, or holds a
+            non-string (its position is named).
+        ValueError: `sentences` is empty or holds a blank sentence.
+    """
+    if isinstance(sentences, str):
+        raise TypeError(
+            "sentences must be a list of strings, not a single string. "
+            f"Received: {sentences!r}; wrap it in a list: [{sentences!r}]"
+        )
+    if not isinstance(sentences, list | tuple):
+        raise TypeError(
+            "sentences must be a list of strings. "
+            f"Received: an object of type {type(sentences).__name__}"
+        )
+    if not sentences:
+        raise ValueError("sentences must not be empty. Received: []")
+    for index, sentence in enumerate(sentences):
+        if not isinstance(sentence, str):
+            raise TypeError(
+                f"sentences[{index}] must be a string. "
+                f"Received: {sentence!r} of type {type(sentence).__name__}"
+            )
+        if not sentence.strip():
+            raise ValueError(f"sentences[{index}] is empty. Received: {sentence!r}")
+    return list(sentences)

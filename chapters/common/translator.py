@@ -59,7 +59,7 @@ import keras
 import numpy as np
 
 from chapters.common import decoding
-from chapters.common.arguments import positive_int
+from chapters.common.arguments import check_sentences, positive_int
 from chapters.common.tokenizers import check_tokenizers
 from chapters.common.vocabulary import END, PAD_ID, UNK_ID
 
@@ -312,7 +312,7 @@ class Translator:
             beam_width: hypotheses kept per sentence by beam search.
             length_penalty: `alpha` of the length-normalized score.
         """
-        self._check_sentences(sentences)
+        check_sentences(sentences)
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}. Received: {method!r}")
         if method == "beam":
@@ -360,30 +360,8 @@ class Translator:
         Sentences are checked and truncated as in `translate_with_scores`; use it to
         call `greedy_search` or `beam_search` directly.
         """
-        self._check_sentences(sentences)
+        check_sentences(sentences)
         return self._pad([self._encode_source(sentence)[0] for sentence in sentences])
-
-    def _check_sentences(self, sentences):
-        if isinstance(sentences, str):
-            raise TypeError(
-                "sentences must be a list of strings, not a single string. "
-                f"Received: {sentences!r}; wrap it in a list: [{sentences!r}]"
-            )
-        if not isinstance(sentences, list | tuple):
-            raise TypeError(
-                "sentences must be a list of strings. "
-                f"Received: an object of type {type(sentences).__name__}"
-            )
-        if not sentences:
-            raise ValueError("sentences must not be empty. Received: []")
-        for index, sentence in enumerate(sentences):
-            if not isinstance(sentence, str):
-                raise TypeError(
-                    f"sentences[{index}] must be a string. "
-                    f"Received: {sentence!r} of type {type(sentence).__name__}"
-                )
-            if not sentence.strip():
-                raise ValueError(f"sentences[{index}] is empty. Received: {sentence!r}")
 
     def _encode_source(self, sentence):
         tokens = self.source_tokenizer.tokenize(sentence)
