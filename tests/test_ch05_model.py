@@ -79,6 +79,24 @@ def test_keras_round_trip_gives_identical_logits(tmp_path, norm_first):
     np.testing.assert_array_equal(to_numpy(restored((SOURCE, DECODER_INPUT))), expected)
 
 
+def test_a_dtype_policy_reaches_every_sublayer_and_survives_saving(tmp_path):
+    model = tiny(norm_first=True, dtype="mixed_bfloat16")
+    logits = model((SOURCE, DECODER_INPUT))
+    assert keras.backend.standardize_dtype(logits.dtype) == "bfloat16"
+
+    def compute_dtypes(layer):
+        return {sublayer.compute_dtype for sublayer in layer._flatten_layers()}
+
+    assert compute_dtypes(model) == {"bfloat16"}
+    assert {weight.dtype for weight in model.weights} == {"float32"}
+    model.save(tmp_path / "mixed.keras")
+    restored = keras.saving.load_model(tmp_path / "mixed.keras")
+    assert compute_dtypes(restored) == {"bfloat16"}
+    np.testing.assert_array_equal(
+        to_numpy(restored((SOURCE, DECODER_INPUT))), to_numpy(logits)
+    )
+
+
 def test_presets_build_and_bad_sizes_are_refused():
     config = PRESETS["ci"]
     model = Transformer(10, 9, **dataclasses.asdict(config))

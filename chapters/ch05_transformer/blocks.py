@@ -85,7 +85,7 @@ class _Residual(keras.layers.Layer):
         self.d_ff = positive_int(d_ff, "d_ff")
         self.dropout_rate = _check_rate(dropout, "dropout")
         self.norm_first = bool(norm_first)
-        self.dropout = keras.layers.Dropout(self.dropout_rate)
+        self.dropout = keras.layers.Dropout(self.dropout_rate, dtype=self.dtype_policy)
 
     def _attention(self, name):
         return MultiHeadAttention(

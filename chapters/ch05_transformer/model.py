@@ -115,6 +115,8 @@ class Transformer(keras.Model):
             target_vocabulary_size, "target_vocabulary_size"
         )
         config = self.sizes
+        # Every sublayer computes in the model's dtype policy (e.g.
+        # `dtype="mixed_bfloat16"`, chapter 6); Keras does not pass it on itself.
         block_sizes = {
             "d_model": config.d_model,
             "num_heads": config.num_heads,
@@ -126,34 +128,42 @@ class Transformer(keras.Model):
             self.source_vocabulary_size,
             config.d_model,
             config.max_length,
+            dtype=self.dtype_policy,
             name="source_embedding",
         )
         self.target_embedding = PositionalEncoding(
             self.target_vocabulary_size,
             config.d_model,
             config.max_length,
+            dtype=self.dtype_policy,
             name="target_embedding",
         )
-        self.embedding_dropout = keras.layers.Dropout(config.dropout)
+        self.embedding_dropout = keras.layers.Dropout(
+            config.dropout, dtype=self.dtype_policy
+        )
         self.encoder_blocks = [
-            EncoderBlock(**block_sizes, name=f"encoder_block_{index}")
+            EncoderBlock(
+                **block_sizes, dtype=self.dtype_policy, name=f"encoder_block_{index}"
+            )
             for index in range(config.num_layers)
         ]
         self.decoder_blocks = [
-            DecoderBlock(**block_sizes, name=f"decoder_block_{index}")
+            DecoderBlock(
+                **block_sizes, dtype=self.dtype_policy, name=f"decoder_block_{index}"
+            )
             for index in range(config.num_layers)
         ]
         # Pre-norm stacks end with a norm of their own (see the module docstring).
         self.encoder_norm = self.decoder_norm = None
         if config.norm_first:
             self.encoder_norm = keras.layers.LayerNormalization(
-                epsilon=1e-6, name="encoder_norm"
+                epsilon=1e-6, dtype=self.dtype_policy, name="encoder_norm"
             )
             self.decoder_norm = keras.layers.LayerNormalization(
-                epsilon=1e-6, name="decoder_norm"
+                epsilon=1e-6, dtype=self.dtype_policy, name="decoder_norm"
             )
         self.output_projection = keras.layers.Dense(
-            self.target_vocabulary_size, name="logits"
+            self.target_vocabulary_size, dtype=self.dtype_policy, name="logits"
         )
 
     @property

@@ -77,7 +77,10 @@ class PositionalEncoding(keras.layers.Layer):
         self.max_length = positive_int(max_length, "max_length")
         self.table = positional_encoding(self.max_length, self.d_model)
         self.embedding = keras.layers.Embedding(
-            self.vocabulary_size, self.d_model, name="embedding"
+            self.vocabulary_size,
+            self.d_model,
+            dtype=self.dtype_policy,
+            name="embedding",
         )
 
     def build(self, token_ids_shape):
