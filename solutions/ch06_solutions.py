@@ -39,7 +39,6 @@ if "google.colab" in sys.modules:
 
     setup_colab()
 
-
 # %%
 import numpy as np
 

@@ -339,3 +339,10 @@ def test_serve_command_answers_until_interrupted(model_folder):
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, _text(stderr)
     assert "Stopped." in _text(stdout)
+
+
+def test_the_client_function_gets_translations_and_quotes_errors(url):
+    assert serving.request_translations(url, ["ab", "cd"]) == ["AB", "CD"]
+    assert serving.request_translations(url, ["abc"], "beam") == ["cba"]
+    with pytest.raises(RuntimeError, match=r"400: .*sentences\[0\] is empty"):
+        serving.request_translations(url, [" "])

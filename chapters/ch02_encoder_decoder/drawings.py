@@ -40,14 +40,14 @@ COLORS = {
 }
 
 
-def _label(ax, xy, text, gid, **style):
+def diagram_label(ax, xy, text, gid, **style):
     """Text centred on `xy` (unless `style` says otherwise), in the CJK font."""
     style = {"ha": "center", "va": "center", "fontsize": 9, "zorder": 3, **style}
     family = matplotlib.rcParams["font.family"]
     return ax.text(*xy, text, gid=gid, fontfamily=family, **style)
 
 
-def _box(ax, center, text, gid, size, facecolor="white", **style):
+def diagram_box(ax, center, text, gid, size, facecolor="white", **style):
     """A rounded box named `gid`, with `text` (named `gid + "_label"`) inside."""
     width, height = size
     ax.add_patch(
@@ -64,10 +64,10 @@ def _box(ax, center, text, gid, size, facecolor="white", **style):
             zorder=2,
         )
     )
-    _label(ax, center, text, f"{gid}_label", **style)
+    diagram_label(ax, center, text, f"{gid}_label", **style)
 
 
-def _arrow(ax, start, end, gid, color="#444444", **style):
+def diagram_arrow(ax, start, end, gid, color="#444444", **style):
     ax.add_patch(
         patches.FancyArrowPatch(
             start,
@@ -91,7 +91,7 @@ def _new_axes(width, height):
     return ax
 
 
-def _finish(ax, x_range, y_range, title):
+def finish_diagram(ax, x_range, y_range, title):
     ax.set_xlim(*x_range)
     ax.set_ylim(*y_range)
     ax.set_aspect("equal")
@@ -164,19 +164,21 @@ def draw_unrolled_seq2seq(
         ax = _new_axes(width, width * 5.4 / (right + 0.6))
 
     def state_arrow(start_x, end_x, name):
-        _arrow(ax, (start_x, cell_y), (end_x, cell_y), "state_arrow")
+        diagram_arrow(ax, (start_x, cell_y), (end_x, cell_y), "state_arrow")
         middle = ((start_x + end_x) / 2, cell_y + 0.1)
-        _label(ax, middle, name, "state_label", va="bottom")
+        diagram_label(ax, middle, name, "state_label", va="bottom")
 
     for index, (x, token) in enumerate(zip(encoder_x, source_tokens, strict=True)):
-        _box(ax, (x, token_y), token, "source_token", token_size, COLORS["token"])
-        _arrow(ax, (x, token_y + 0.21), (x, cell_y - 0.3), "embedding_arrow")
-        _box(ax, (x, cell_y), cell_name, "encoder_cell", cell, COLORS["encoder"])
+        diagram_box(
+            ax, (x, token_y), token, "source_token", token_size, COLORS["token"]
+        )
+        diagram_arrow(ax, (x, token_y + 0.21), (x, cell_y - 0.3), "embedding_arrow")
+        diagram_box(ax, (x, cell_y), cell_name, "encoder_cell", cell, COLORS["encoder"])
         end = context_x - 0.4 if index == len(encoder_x) - 1 else x + 0.65
         state_arrow(x + 0.35, end, f"$h_{{{index + 1}}}$")
 
     context_style = {"fontsize": 13, "fontweight": "bold"}
-    _box(
+    diagram_box(
         ax,
         (context_x, cell_y),
         "c",
@@ -185,7 +187,7 @@ def draw_unrolled_seq2seq(
         COLORS["context"],
         **context_style,
     )
-    _label(
+    diagram_label(
         ax,
         (context_x, cell_y + 0.4),
         "context\nvector",
@@ -195,14 +197,14 @@ def draw_unrolled_seq2seq(
         color=COLORS["context_line"],
     )
     if initial_state is not None:
-        _arrow(
+        diagram_arrow(
             ax,
             (context_x + 0.4, cell_y),
             (decoder_x[0] - 0.35, cell_y),
             "initial_state_arrow",
             color=COLORS["context_line"],
         )
-        _label(
+        diagram_label(
             ax,
             ((context_x + decoder_x[0]) / 2, cell_y + 0.1),
             "$s_0$",
@@ -220,7 +222,7 @@ def draw_unrolled_seq2seq(
     )
 
     for index, x in enumerate(decoder_x):
-        _box(
+        diagram_box(
             ax,
             (x, token_y),
             inputs[index],
@@ -228,8 +230,8 @@ def draw_unrolled_seq2seq(
             token_size,
             COLORS["token"],
         )
-        _arrow(ax, (x, token_y + 0.21), (x, concat_y - 0.17), "embedding_arrow")
-        _box(
+        diagram_arrow(ax, (x, token_y + 0.21), (x, concat_y - 0.17), "embedding_arrow")
+        diagram_box(
             ax,
             (x, concat_y),
             "[e ; c]",
@@ -238,12 +240,12 @@ def draw_unrolled_seq2seq(
             fontsize=8,
             edgecolor=COLORS["context_line"],
         )
-        _arrow(ax, (x, concat_y + 0.17), (x, cell_y - 0.3), "input_arrow")
-        _box(ax, (x, cell_y), cell_name, "decoder_cell", cell, COLORS["decoder"])
+        diagram_arrow(ax, (x, concat_y + 0.17), (x, cell_y - 0.3), "input_arrow")
+        diagram_box(ax, (x, cell_y), cell_name, "decoder_cell", cell, COLORS["decoder"])
         if index < len(decoder_x) - 1:
             state_arrow(x + 0.35, x + 0.65, f"$s_{{{index + 1}}}$")
-        _arrow(ax, (x, cell_y + 0.3), (x, output_y - 0.21), "output_arrow")
-        _box(
+        diagram_arrow(ax, (x, cell_y + 0.3), (x, output_y - 0.21), "output_arrow")
+        diagram_box(
             ax,
             (x, output_y),
             outputs[index],
@@ -253,14 +255,14 @@ def draw_unrolled_seq2seq(
         )
 
     notes = {"ha": "left", "fontsize": 8.5, "color": "#444444", "style": "italic"}
-    _label(
+    diagram_label(
         ax,
         (decoder_x[-1] + 0.6, output_y),
         "targets: what\neach step predicts",
         "row_label",
         **notes,
     )
-    _label(
+    diagram_label(
         ax,
         (decoder_x[-1] + 0.6, token_y),
         "inputs: the true\nprevious words\n(teacher forcing)",
@@ -268,7 +270,7 @@ def draw_unrolled_seq2seq(
         **notes,
     )
     for xs, name in [(encoder_x, "encoder"), (decoder_x, "decoder")]:
-        _label(
+        diagram_label(
             ax,
             (xs.mean(), output_y + 0.55),
             name,
@@ -281,7 +283,7 @@ def draw_unrolled_seq2seq(
         f"{INITIAL_STATE_LABELS[initial_state]};  decoder input at step t: "
         r"$[\mathrm{embed}(y_{t-1})\,;\,c]$, the same $c$ at every step"
     )
-    _label(
+    diagram_label(
         ax,
         (decoder_x[-1] + 0.5, -0.65),
         caption,
@@ -290,7 +292,7 @@ def draw_unrolled_seq2seq(
         va="top",
         color="#444444",
     )
-    return _finish(ax, (-0.6, right), (-1.05, output_y + 0.9), title)
+    return finish_diagram(ax, (-0.6, right), (-1.05, output_y + 0.9), title)
 
 
 def _id_to_token(target_vocabulary):
@@ -454,7 +456,7 @@ def draw_beam_tree(
         if on_path:
             style.update(edgecolor=COLORS["best"], linewidth=2.2)
         gid = "best_path_node" if on_path else f"{node.kind}_node"
-        _box(ax, (x, y), f"{token}\n{node.score:.2f}", gid, box, **style)
+        diagram_box(ax, (x, y), f"{token}\n{node.score:.2f}", gid, box, **style)
         if node.parent is None:
             continue
         if on_path:
@@ -465,14 +467,14 @@ def draw_beam_tree(
             edge = {"gid": "beam_edge", "color": "#555555"}
         parent_x = column_gap * (nodes[node.parent].step + 1)
         start = (parent_x + box[0] / 2, heights[node.parent])
-        _arrow(ax, start, (x - box[0] / 2, y), **edge)
+        diagram_arrow(ax, start, (x - box[0] / 2, y), **edge)
     for rank, index in enumerate(ranked):
         right_of_box = (
             column_gap * (nodes[index].step + 1) + box[0] / 2 + 0.06,
             heights[index],
         )
         color = COLORS["best"] if rank == 0 else "#333333"
-        _label(
+        diagram_label(
             ax,
             right_of_box,
             f"#{rank + 1}",
@@ -483,7 +485,7 @@ def draw_beam_tree(
         )
     top = max(heights) + box[1] / 2
     for step in range(steps):
-        _label(
+        diagram_label(
             ax,
             (column_gap * (step + 1), top + 0.3),
             f"step {step + 1}",
@@ -494,7 +496,9 @@ def draw_beam_tree(
         )
     _beam_legend(ax, show_pruned)
     x_range = (-box[0] / 2 - 0.3, column_gap * steps + box[0] / 2 + 0.5)
-    return _finish(ax, x_range, (min(heights) - box[1] / 2 - 0.2, top + 0.7), title)
+    return finish_diagram(
+        ax, x_range, (min(heights) - box[1] / 2 - 0.2, top + 0.7), title
+    )
 
 
 def _beam_legend(ax, show_pruned):

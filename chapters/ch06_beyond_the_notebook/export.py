@@ -90,15 +90,20 @@ def translation_function(translator, method="greedy", beam_width=4, length_penal
     def translate(sentences):
         # 1. Text to source ids, (B, None) ragged.
         source_ids = translator.source_tokenizer.tf_encode(sentences)
-        # 2. Every sentence needs a token to translate.
-        tf.debugging.assert_positive(
+        # 2. Every sentence needs a token to translate; the search waits for
+        # the check, so an empty sentence gets this message, not a later error.
+        check = tf.debugging.assert_positive(
             source_ids.row_lengths(),
             message="Every sentence must hold a visible character; "
-            "remove the empty or blank ones.",
+            "remove the empty or blank ones",
         )
         # 3. Truncated and padded, (B, S).
-        source_ids = source_ids[:, : translator.max_source_tokens]
-        output = search(source_ids.to_tensor(default_value=PAD_ID))
+        with tf.control_dependencies([check]):
+            padded = source_ids[:, : translator.max_source_tokens].to_tensor(
+                default_value=PAD_ID
+            )
+        # 4. The search.
+        output = search(padded)
         if method == "beam":  # the best hypothesis of each sentence
             output = {key: value[:, 0] for key, value in output.items()}
         # 5. Ids to text.
@@ -148,7 +153,15 @@ def export_translator(translator, folder, beam_width=4, length_penalty=0.6):
             input_signature=[tf.TensorSpec([None], tf.string, name=INPUT)],
         )
     folder = pathlib.Path(folder)
-    archive.write_out(str(folder), verbose=False)
+    # TensorFlow logs "Assets written to ..." at INFO level; the return value
+    # says where.
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")
+    try:
+        archive.write_out(str(folder), verbose=False)
+    finally:
+        logger.setLevel(level)
     return folder
 
 

@@ -88,3 +88,12 @@ def check_sentences(sentences):
         if not sentence.strip():
             raise ValueError(f"sentences[{index}] is empty. Received: {sentence!r}")
     return list(sentences)
+
+
+def check_type(value, expected, name):
+    """Raises a `TypeError` naming `name` unless `value` is an `expected`."""
+    if not isinstance(value, expected):
+        raise TypeError(
+            f"{name} must be a {expected.__name__}. Received: {name} of type "
+            f"{type(value).__name__}"
+        )
