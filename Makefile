@@ -7,7 +7,7 @@ REQUIREMENTS := requirements.txt
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard lessons/*.ipynb solutions/*.ipynb))
 
-.PHONY: lab test test-colab course notebooks lint clean
+.PHONY: lab test test-colab course notebooks results lint clean
 
 # The course's own package (`chapters`) is installed editable, so that notebooks,
 # tools and tests import it from any folder; $(REQUIREMENTS) pins its dependencies.
@@ -58,6 +58,11 @@ test-colab:
 ## make course: run every lesson in order, headless, at the current scale.
 course: $(VENV)/installed
 	$(BIN)/python -m tools.run_course
+
+## make results: the models' results at the current scale, into data/results and the
+# README (trains what is not stored yet; at `cpu` about an hour from nothing).
+results: $(VENV)/installed
+	$(BIN)/python -m tools.results
 
 ## make notebooks: re-execute every notebook from its .py twin at the cpu scale.
 notebooks: $(VENV)/installed

@@ -20,10 +20,10 @@
 # its own slice of the batch, the devices add their gradients up, and every copy
 # takes the same step. This lesson draws that step, runs it on two logical
 # devices carved out of this machine's CPU with `tf.distribute.MirroredStrategy`,
-# checks that two replicas take exactly the step one device takes when the loss
-# is divided the right way (and not otherwise), and says what changes on a
-# machine with several GPUs, on several machines, on a TPU, and with Keras 3's
-# own distribution API.
+# checks that two replicas take the step one device takes, to float32 rounding,
+# when the loss is divided the right way (and not otherwise), and says what
+# changes on a machine with several GPUs, on several machines, on a TPU, and
+# with Keras 3's own distribution API.
 #
 # **You will learn**
 # - what a replica computes, what the all-reduce adds up, and why the copies of

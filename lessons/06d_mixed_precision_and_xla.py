@@ -158,8 +158,9 @@ for name, dtype in (
 
 # %% [markdown]
 # In bfloat16 the update is lost entirely: the numbers next to 1 are
-# 1 - 2⁻⁸ and 1 + 2⁻⁷. Stored in bfloat16, weights would stop learning once
-# their updates fell below a hundredth of their size. That is why every mixed
+# 1 - 2⁻⁸ and 1 + 2⁻⁷. Stored in bfloat16, a weight would not move at all for
+# an update below about 1/256 of its size (half the gap to its neighbour), and
+# only in coarse steps for larger ones. That is why every mixed
 # policy stores the weights, and the optimizer's moments, in float32: only the
 # computation between two updates is rounded to 16 bits.
 #
@@ -365,7 +366,7 @@ plt.show()
 # - float16 has about 3 significant digits and a narrow range: small gradients
 #   round to 0, so it needs loss scaling, which `compile` adds for
 #   `"mixed_float16"`. bfloat16 has float32's range and fewer digits: no scaling,
-#   but updates smaller than a hundredth of a weight are lost, hence float32
+#   but an update below about 1/256 of a weight is lost, hence float32
 #   weights.
 # - Keras does not pass a model's policy to its sublayers; the course's layers
 #   pass `dtype=self.dtype_policy` on.

@@ -111,6 +111,22 @@ def _cached(path, settings, compute, retrain=False, train_missing=True):
     return results
 
 
+def stored_provenance(scale=None, folder=None):
+    """When and with what each stored result was made: `{file name: {"date",
+    "versions"}}` for every JSON result in `folder` (default
+    `default_results_folder(scale)`)."""
+    scale = scale or scales.current_scale()
+    folder = pathlib.Path(folder or default_results_folder(scale))
+    provenance = {}
+    for path in sorted(folder.glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        provenance[path.name] = {
+            "date": record.get("date"),
+            "versions": record.get("versions"),
+        }
+    return provenance
+
+
 def rnn_factories(scale):
     """`{name: factory(data)}` of the three RNN models, with the scale's sizes."""
     sizes = {"embedding_dim": scale.embedding_dim, "hidden_units": scale.hidden_units}
