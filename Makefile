@@ -30,24 +30,27 @@ JAX_TESTS := tests/test_ch03_attention.py tests/test_ch03_model.py tests/test_ma
 	tests/test_ch04_attention.py tests/test_ch04_scaling.py tests/test_ch04_model.py \
 	tests/test_ch05_transformer.py tests/test_ch05_blocks.py tests/test_ch05_training.py \
 	tests/test_ch05_model.py
-# Two pytest workers (pytest-xdist): on two cores the unit tests took 4 min 21 s
-# in one run where one worker took 7 min 19 s, since much of a test's time is
-# Python and process start-up, not TensorFlow's threads.
+# Two pytest workers (pytest-xdist), each taking whole files (a notebook's cells
+# must run in order on one kernel; a module's fixtures are built once): on two
+# cores the unit tests took 4 min 32 s in one run where one worker took 7 min
+# 19 s, and the notebooks 3 min 0 s against 5 min 49 s, since much of their time
+# is Python and process start-up, not TensorFlow's threads.
 TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 # Lesson 05d's comparison stores its results; each test run starts from none, in
 # a folder of its own per stack.
 TEST_RESULTS := $(CURDIR)/build/test-results/$(notdir $(VENV))
 test: export COURSE_RESULTS_DIR = $(TEST_RESULTS)
 test: $(VENV)/installed
 	rm -rf $(TEST_RESULTS)
-	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q -n $(TEST_WORKERS)
+	COURSE_SCALE=ci $(BIN)/python -m pytest tests -q $(PARALLEL)
 	@if $(BIN)/python -c "import jax" 2>/dev/null; then \
 		echo "KERAS_BACKEND=jax: $(JAX_TESTS)"; \
-		KERAS_BACKEND=jax COURSE_SCALE=ci $(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(JAX_TESTS); \
+		KERAS_BACKEND=jax COURSE_SCALE=ci $(BIN)/python -m pytest -q $(PARALLEL) $(JAX_TESTS); \
 	else \
 		echo "jax is not installed: the JAX backend's tests are skipped."; \
 	fi
-	COURSE_SCALE=ci $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider $(NOTEBOOKS)
+	COURSE_SCALE=ci $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider $(PARALLEL) $(NOTEBOOKS)
 
 ## make test-colab: the same tests on a Colab-like stack, in its own .venv-colab:
 # Python 3.12 (PYTHON_COLAB names it) with requirements-colab.txt's pins.
