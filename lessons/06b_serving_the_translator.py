@@ -215,8 +215,8 @@ server.server_close()
 # requests each), HTTP and JSON included. A request of 32 sentences took 487 ms
 # greedy: 71.5 sentences per second, against 26.3 one at a time. With beam
 # search it took 1.48 s, 23.5 sentences per second, no more than one at a time
-# (23.8). These are one run's figures; the same cell in an earlier run of this
-# lesson gave 23.5 ms and 375 ms greedy. Every answer is the model's own: the
+# (23.8). These are one run's figures on a 2-core machine: read them as rough.
+# Every answer is the model's own: the
 # server, the command and `Translator` write the same translations (lesson 6a),
 # mistakes included (欢迎来北京。 became "welcome to tokyo.").
 #
