@@ -31,8 +31,11 @@ def test_every_model_is_scored_and_written_with_its_settings(first_run):
             assert isinstance(results[key], (int, float))
         assert results["test_pairs"] == CI.eval_sentences
     files = sorted(path.name for path in folder.iterdir())
-    assert len(files) == 6 and "length-curve.json" in files
-    assert comparison.TRANSLATOR_FILE in files
+    assert len(files) == 9 and "length-curve.json" in files
+    translators = comparison.translator_files(CI)
+    assert list(translators) == list(comparison.MODELS)
+    assert translators[comparison.TRANSFORMER].name == comparison.TRANSLATOR_FILE
+    assert {path.name for path in translators.values()} <= set(files)
     for path in folder.glob("*.json"):
         record = json.loads(path.read_text(encoding="utf-8"))
         assert set(record) == {"settings", "date", "versions", "results"}
@@ -44,6 +47,25 @@ def test_every_model_is_scored_and_written_with_its_settings(first_run):
     assert list(curve.bleu) == list(comparison.MODELS)
     assert sum(curve.counts) == CI.toy_eval_pairs
     assert "all" in curve.table()
+    alignment = fields["alignment"]
+    assert alignment["sentences"] == CI.toy_eval_pairs
+    attention_models = [comparison.ADDITIVE, comparison.LUONG, comparison.TRANSFORMER]
+    assert set(alignment) == {"sentences", "diagonal baseline", *attention_models}
+    for name in [*attention_models, "diagonal baseline"]:
+        scores = alignment[name]
+        assert 0 <= scores["agreement"] <= 1 and scores["tokens"] > 0
+        # One link per token: no AER below that of full agreement.
+        assert scores["alignment_error_rate"] >= scores["lowest_alignment_error_rate"]
+
+
+def test_each_saved_translator_loads_in_one_line(first_run):
+    from chapters.common.translator import Translator
+
+    for name, path in comparison.translator_files(CI).items():
+        translation = Translator.load(path).translate(["我爱你。"])
+        assert len(translation) == 1 and isinstance(translation[0], str), name
+    with pytest.raises(ValueError, match="name must be one of"):
+        comparison.translator_file("GRU")
 
 
 def test_a_second_run_reads_the_results_instead_of_training(first_run, monkeypatch):

@@ -4,6 +4,7 @@ run reads every model's results back instead of training again."""
 
 import csv
 import json
+import pathlib
 
 import pytest
 
@@ -64,6 +65,13 @@ def test_the_files_hold_the_expected_schema(first_run):
         rows = list(csv.reader(file))
     assert rows[0][2:] == list(stored["length_curve"]["bleu"])
     assert len(rows) == 1 + len(stored["length_curve"]["labels"])
+    with open(out / "alignment.csv", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == ["model", *results.ALIGNMENT_COLUMNS]
+    assert rows[-1][0] == "diagonal baseline" and len(rows) == 5
+    assert list(stored["translators"]) == list(models)
+    for path in stored["translators"].values():
+        assert pathlib.Path(path).is_file()
     for plot in ("final_comparison.png", "length_curve.png"):
         assert (out / plot).read_bytes()[:4] == b"\x89PNG"
     assert record["tatoeba"]["models"] == models
@@ -78,6 +86,9 @@ def test_the_readme_block_is_rewritten_and_the_rest_kept(first_run):
     for name, values in record["tatoeba"]["models"].items():
         assert f"| {name} | {values['parameters']:,} |" in text
     assert "out/ci/final_comparison.png" in text
+    alignment = record["length_curve"]["alignment"]
+    for name in ("GRU + additive (ch. 3)", "diagonal baseline"):
+        assert f"| {name} | {alignment[name]['agreement']:.1%} |" in text
 
 
 def test_a_second_run_reads_every_result_back(first_run, capsys):

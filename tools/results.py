@@ -11,13 +11,14 @@ Stages, one line each as they start (training shows Keras' progress):
    chapter 5's Transformer, each trained with its chapter's settings and scored
    with sacrebleu, greedy and beam, on the same sampled test split
    (`chapters.ch05_transformer.comparison.tatoeba_comparison`).
-2. The toy-grammar length curve of the same four models
-   (`comparison.length_curve_comparison`).
+2. The toy-grammar length curve of the same four models, and how well the
+   attention of the three attention models agrees with the toy grammar's gold
+   word alignments on the same test pairs (`comparison.length_curve_comparison`).
 3. The files, in `--out/<scale>/`: `results.json` (every result, with the
    scale, the machine, the library versions, where the corpus came from and its
    checksum, the test split's lengths and the date), `tatoeba.csv`,
-   `length_curve.csv`, and the plots `final_comparison.png` and
-   `length_curve.png`.
+   `length_curve.csv`, `alignment.csv`, and the plots `final_comparison.png`
+   and `length_curve.png`.
 4. The README's block between `<!-- results:<scale>:start -->` and
    `<!-- results:<scale>:end -->`, rewritten from those files.
 
@@ -25,8 +26,9 @@ Resuming: every trained model's results are stored with the settings that made
 them (in `$COURSE_RESULTS_DIR/<scale>` or the course's cache, see
 `comparison.default_results_folder`); a later run with the same settings reads
 them instead of training again, so an interrupted run goes on where it stopped.
-`--retrain` trains everything anew. The trained Transformer is saved there too,
-as a `Translator` file: `Translator.load(path)` gives it back in one line.
+`--retrain` trains everything anew. Each trained Tatoeba model is saved there
+too, as a `Translator` file (their paths are in `results.json`):
+`Translator.load(path)` gives it back in one line.
 """
 
 import argparse
@@ -60,6 +62,13 @@ TATOEBA_COLUMNS = (
     "unknown_rate_greedy",
     "unknown_rate_beam",
 )
+# The columns of alignment.csv: keys of each model's alignment scores.
+ALIGNMENT_COLUMNS = (
+    "agreement",
+    "alignment_error_rate",
+    "lowest_alignment_error_rate",
+    "tokens",
+)
 CORPUS_CREDIT = (
     "Tatoeba (tatoeba.org), CC-BY 2.0 France, packaged by manythings.org/anki "
     "(cmn-eng.zip)"
@@ -90,6 +99,18 @@ def machine():
         "memory_gib": None if memory is None else round(memory, 1),
         "gpu": scales.gpu_available(),
     }
+
+
+def peak_memory_mib():
+    """This process's peak resident memory so far, in MiB (`None` where the
+    system does not say)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux counts kibibytes, macOS bytes.
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
 
 
 def versions():
@@ -154,10 +175,11 @@ def collect(scale, retrain=False, verbose=2):
         "length_curve": curve,
         # When each model was trained, and with which versions.
         "trained": comparison.stored_provenance(scale),
-        "translator_file": str(
-            comparison.default_results_folder(scale) / comparison.TRANSLATOR_FILE
-        ),
+        "translators": {
+            name: str(path) for name, path in comparison.translator_files(scale).items()
+        },
         "seconds": time.perf_counter() - started,
+        "peak_memory_mib": peak_memory_mib(),
     }
 
 
@@ -182,8 +204,20 @@ def write_files(record, folder):
                 [label, curve["counts"][index]]
                 + [bleu[index] for bleu in curve["bleu"].values()]
             )
+    alignment = curve["alignment"]
+    with open(folder / "alignment.csv", "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["model", *ALIGNMENT_COLUMNS])
+        for name in _aligned_models(alignment):
+            scores = alignment[name]
+            writer.writerow([name, *(scores[key] for key in ALIGNMENT_COLUMNS)])
     _plot_comparison(record, folder / "final_comparison.png")
     _plot_length_curve(record, folder / "length_curve.png")
+
+
+def _aligned_models(alignment):
+    """The names in a length curve's alignment scores (its other key counts)."""
+    return [name for name in alignment if name != "sentences"]
 
 
 def _plot_comparison(record, path):
@@ -275,12 +309,34 @@ def readme_block(record, folder_in_readme):
         lines.append(f"| {label} | {curve['counts'][index]} | {cells} |")
     overall = " | ".join(f"{curve['overall_bleu'][name]:.1f}" for name in names)
     lines.append(f"| all | {sum(curve['counts'])} | {overall} |")
+    alignment = curve["alignment"]
+    lines += [
+        "",
+        "Agreement of each model's teacher-forced attention with the toy grammar's "
+        f"gold word alignments, on the same {alignment['sentences']} test pairs "
+        "(the arg-max source token of each scored English word; AER with one link "
+        "per word, whose floor is the last column):",
+        "",
+        "| model | arg-max agreement | AER | lowest possible AER | scored words |",
+        "|---|---|---|---|---|",
+    ]
+    for name in _aligned_models(alignment):
+        scores = alignment[name]
+        lines.append(
+            f"| {name} | {scores['agreement']:.1%} | "
+            f"{scores['alignment_error_rate']:.1%} | "
+            f"{scores['lowest_alignment_error_rate']:.1%} | {scores['tokens']:,} |"
+        )
     lines += [
         "",
         f"![final comparison]({folder_in_readme}/final_comparison.png)",
         f"![length curve]({folder_in_readme}/length_curve.png)",
         "",
         f"    COURSE_SCALE={record['scale']} COURSE_CORPUS_DIR=<folder> make results",
+        "",
+        "The trained Tatoeba models are saved as `Translator` files outside git; "
+        "`Translator.load(path)` gives one back (paths in "
+        f"`{folder_in_readme}/results.json`, under `translators`).",
     ]
     return "\n".join(lines)
 
@@ -340,7 +396,10 @@ def main(argv=None):
             relative = folder.resolve()
         write_readme(readme, record, relative.as_posix())
         _stage(f"wrote the {scale.name} block of {arguments.readme}")
-    _stage(f"done in {record['seconds']:.0f} s")
+    _stage(
+        f"done in {record['seconds']:.0f} s, peak memory "
+        f"{record['peak_memory_mib']} MiB"
+    )
     return record
 
 

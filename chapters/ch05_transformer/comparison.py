@@ -8,7 +8,8 @@ Tatoeba test split and on the same toy-grammar length curve.
 Each model is trained with its own chapter's settings: the RNN models with the
 scale's sizes and Tatoeba budget (`seq2seq_epochs`), the Transformer with its
 preset, English subwords, `experiments.TATOEBA_EPOCHS` and the mean of its last
-`experiments.AVERAGED_EPOCHS` epochs' weights. Every result is
+`experiments.AVERAGED_EPOCHS` epochs' weights. Every trained Tatoeba model is
+saved as a `Translator` file (`translator_files`), and every result is
 written as JSON into `--results` (default: see `default_results_folder`), with the
 settings that produced it, the date and the library versions. A later run with
 the same settings reads the file instead of training again, so an interrupted
@@ -31,7 +32,13 @@ from chapters.ch03_attention import experiments as chapter3
 from chapters.ch04_dot_product_attention import experiments as chapter4
 from chapters.ch05_transformer import experiments as chapter5
 from chapters.ch05_transformer.model import PRESETS
-from chapters.common import evaluation, experiments, scales, translation_data
+from chapters.common import (
+    alignment_quality,
+    evaluation,
+    experiments,
+    scales,
+    translation_data,
+)
 
 GRU = "GRU (ch. 2)"
 ADDITIVE = "GRU + additive (ch. 3)"
@@ -39,6 +46,8 @@ LUONG = "GRU + Luong (ch. 4)"  # general score, scaled by 1/√H
 TRANSFORMER = "Transformer (ch. 5)"
 MODELS = (GRU, ADDITIVE, LUONG, TRANSFORMER)
 TRANSLATOR_FILE = "transformer-zh-en.translator"
+# What the length curve measures; stored results made without one are retrained.
+LENGTH_CURVE_MEASURES = ("bleu by length", "alignment agreement")
 RESULTS_VARIABLE = "COURSE_RESULTS_DIR"
 
 
@@ -127,6 +136,32 @@ def stored_provenance(scale=None, folder=None):
     return provenance
 
 
+def translator_file(name):
+    """The file name of a model's saved Tatoeba `Translator`, e.g.
+    `gru-additive-ch-3-zh-en.translator`; the Transformer's is `TRANSLATOR_FILE`."""
+    if name not in MODELS:
+        raise ValueError(f"name must be one of {MODELS}. Received: name={name!r}")
+    return TRANSLATOR_FILE if name == TRANSFORMER else f"{_slug(name)}-zh-en.translator"
+
+
+def translator_files(scale=None, folder=None):
+    """`{model name: path}` of the saved Tatoeba translators that exist in
+    `folder` (default `default_results_folder(scale)`). Each loads in one line:
+    `Translator.load(path)`."""
+    scale = scale or scales.current_scale()
+    folder = pathlib.Path(folder or default_results_folder(scale))
+    paths = {name: folder / translator_file(name) for name in MODELS}
+    return {name: path for name, path in paths.items() if path.is_file()}
+
+
+def _save_translator(model, data, path):
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        evaluation.make_translator(model, data).save(path)
+    except OSError as error:  # a read-only home: the results are still returned
+        print(f"could not save {path.name} ({error}); set {RESULTS_VARIABLE}")
+
+
 def rnn_factories(scale):
     """`{name: factory(data)}` of the three RNN models, with the scale's sizes."""
     sizes = {"embedding_dim": scale.embedding_dim, "hidden_units": scale.hidden_units}
@@ -155,8 +190,8 @@ def tatoeba_comparison(
 ):
     """Every model's Tatoeba zh->en results, trained or read back from `folder`.
 
-    The trained Transformer is also saved there as a `Translator`
-    (`TRANSLATOR_FILE`), for lessons to look into.
+    Each model trained here is also saved there as a `Translator`
+    (`translator_file(name)`), for lessons and learners to look into.
 
     Returns:
         `{model name: results dict}` (see `experiments.translation_experiment`).
@@ -168,10 +203,10 @@ def tatoeba_comparison(
     data = None
     for name, factory in rnn_factories(scale).items():
 
-        def train(factory=factory):
+        def train(factory=factory, name=name):
             nonlocal data
             data = data or translation_data.tatoeba_data(scale)
-            results, _ = experiments.translation_experiment(
+            results, model = experiments.translation_experiment(
                 factory,
                 data,
                 scale.seq2seq_epochs,
@@ -179,6 +214,7 @@ def tatoeba_comparison(
                 beam_width=scale.beam_width,
                 verbose=verbose,
             )
+            _save_translator(model, data, folder / translator_file(name))
             return results
 
         settings = {**base, "model": name, "epochs": scale.seq2seq_epochs}
@@ -192,11 +228,7 @@ def tatoeba_comparison(
 
     def train_transformer():
         results, model, data = chapter5.tatoeba_experiment(scale, verbose=verbose)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            evaluation.make_translator(model, data).save(folder / TRANSLATOR_FILE)
-        except OSError as error:
-            print(f"could not save the Transformer ({error}); set {RESULTS_VARIABLE}")
+        _save_translator(model, data, folder / TRANSLATOR_FILE)
         return results
 
     settings = {**base, "model": TRANSFORMER, **transformer_settings(scale)}
@@ -230,14 +262,17 @@ def tatoeba_table(table):
 def length_curve_comparison(
     scale=None, folder=None, retrain=False, verbose=0, train_missing=True
 ):
-    """All four models' BLEU by sentence length on chapter 2's toy data.
+    """All four models' BLEU by sentence length on chapter 2's toy data, and how
+    well the attention of the three attention models agrees with the gold
+    alignments of the same test pairs.
 
     The Transformer reads word-level toy English (the toy vocabulary is small),
     with `experiments.TOY_PRESETS`' sizes and `TOY_CHOICES`; the RNN models
     train as in chapters 2-4.
 
     Returns:
-        A dict with the `experiments.LengthCurve`'s fields (models left out).
+        A dict with the `experiments.LengthCurve`'s fields (models left out)
+        and `"alignment"` (see `alignment_agreement`).
     """
     scale = scale or scales.current_scale()
     folder = pathlib.Path(folder or default_results_folder(scale))
@@ -247,16 +282,18 @@ def length_curve_comparison(
     }
 
     def train():
-        curve = chapter2.toy_length_curve(
-            factories, scale, chapter2.length_curve_data(scale), verbose=verbose
-        )
+        data = chapter2.length_curve_data(scale)
+        curve = chapter2.toy_length_curve(factories, scale, data, verbose=verbose)
         fields = dataclasses.asdict(dataclasses.replace(curve, models={}))
         del fields["models"]
+        toy_pairs = chapter2.length_curve_toy_pairs(scale, data)
+        fields["alignment"] = alignment_agreement(curve.models, data, toy_pairs)
         return fields
 
     settings = {
         "scale": dataclasses.asdict(scale),
         "corpus": "toy grammar zh-en",
+        "measures": list(LENGTH_CURVE_MEASURES),
         "models": list(factories),
         "transformer": {
             "config": dataclasses.asdict(chapter5.TOY_PRESETS[scale.name]),
@@ -268,9 +305,45 @@ def length_curve_comparison(
     )
 
 
+def alignment_agreement(models, data, toy_pairs):
+    """Arg-max agreement and AER of each model's teacher-forced attention against
+    the toy grammar's gold alignments (`alignment_quality`), beside the diagonal
+    baseline; a model without attention (chapter 2's) is left out.
+
+    Returns:
+        `{"sentences": pairs, name: {"agreement", "alignment_error_rate",
+        "lowest_alignment_error_rate", "tokens"}}`, rates as fractions.
+    """
+    weights = {
+        name: alignment_quality.teacher_forced_attention(model, toy_pairs, data)
+        for name, model in models.items()
+        if callable(getattr(model, "attention_weights", None))
+    }
+    if not weights:
+        raise ValueError(
+            "alignment_agreement needs a model with attention_weights. Received: "
+            f"{list(models)}"
+        )
+    any_weights = next(iter(weights.values()))
+    weights["diagonal baseline"] = [
+        alignment_quality.diagonal_weights(*rows.shape) for rows in any_weights
+    ]
+    table = {"sentences": len(toy_pairs)}
+    for name, model_weights in weights.items():
+        scores = alignment_quality.alignment_scores(model_weights, toy_pairs, data)
+        table[name] = {
+            "agreement": scores.agreement,
+            "alignment_error_rate": scores.alignment_error_rate,
+            "lowest_alignment_error_rate": scores.lowest_alignment_error_rate,
+            "tokens": scores.tokens,
+        }
+    return table
+
+
 def length_curve_from_fields(fields):
     """An `experiments.LengthCurve` (without models) from stored fields."""
-    return experiments.LengthCurve(**fields)
+    names = {field.name for field in dataclasses.fields(experiments.LengthCurve)}
+    return experiments.LengthCurve(**{k: v for k, v in fields.items() if k in names})
 
 
 def main(argv=None):
