@@ -103,6 +103,8 @@ def test_a_second_run_reads_every_result_back(first_run, capsys):
     assert "training again" not in printed and "wrote: " not in printed
     assert again["tatoeba"]["models"] == record["tatoeba"]["models"]
     assert again["length_curve"] == record["length_curve"]
+    assert len(record["made_in_this_run"]) == len(record["trained"])
+    assert again["made_in_this_run"] == []
 
 
 def test_a_readme_without_the_markers_is_refused(first_run, tmp_path):

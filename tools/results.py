@@ -147,6 +147,7 @@ def corpus_provenance():
 def collect(scale, retrain=False, verbose=2):
     """Runs (or reads back) both comparisons; returns the whole results record."""
     started = time.perf_counter()
+    start_date = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     _stage(f"scale {scale.name}: the Tatoeba comparison (4 models)")
     table = comparison.tatoeba_comparison(scale, retrain=retrain, verbose=verbose)
     _stage("the toy-grammar length curve (4 models)")
@@ -174,7 +175,12 @@ def collect(scale, retrain=False, verbose=2):
         },
         "length_curve": curve,
         # When each model was trained, and with which versions.
-        "trained": comparison.stored_provenance(scale),
+        "trained": (trained := comparison.stored_provenance(scale)),
+        # The stored results this run made rather than read back (dates are
+        # to the second, and training takes longer).
+        "made_in_this_run": sorted(
+            name for name, made in trained.items() if made["date"] > start_date
+        ),
         "translators": {
             name: str(path) for name, path in comparison.translator_files(scale).items()
         },
@@ -333,6 +339,11 @@ def readme_block(record, folder_in_readme):
         f"![length curve]({folder_in_readme}/length_curve.png)",
         "",
         f"    COURSE_SCALE={record['scale']} COURSE_CORPUS_DIR=<folder> make results",
+        "",
+        f"That run took {record['seconds'] / 60:.1f} minutes and made "
+        f"{len(record['made_in_this_run'])} of its {len(record['trained'])} stored "
+        f"results (the rest were read back); peak memory "
+        f"{record['peak_memory_mib']:,.0f} MiB.",
         "",
         "The trained Tatoeba models are saved as `Translator` files outside git; "
         "`Translator.load(path)` gives one back (paths in "
