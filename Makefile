@@ -67,9 +67,10 @@ course: $(VENV)/installed
 results: $(VENV)/installed
 	$(BIN)/python -m tools.results
 
-## make notebooks: re-execute every notebook from its .py twin at the cpu scale.
+## make notebooks: re-execute every notebook from its .py twin at the cpu scale,
+# keeping each lesson's time and peak memory for the README's lesson table.
 notebooks: $(VENV)/installed
-	COURSE_SCALE=cpu $(BIN)/python -m tools.run_course --in-place
+	COURSE_SCALE=cpu $(BIN)/python -m tools.run_course --in-place --record
 
 lint: $(VENV)/installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,5 +1,6 @@
 """The headless course runner: key figures and the clean-up of backend logs."""
 
+import json
 import pathlib
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def course(tmp_path, monkeypatch):
         ran.append(source.relative_to(tmp_path).as_posix())
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nbformat.v4.new_notebook(), target)
-        return 0.0
+        return 12.5, 345.6
 
     monkeypatch.setattr(run_course, "run_notebook", run_notebook)
     return tmp_path, ran
@@ -117,3 +118,35 @@ def test_the_runner_runs_as_a_script(tmp_path):
     )
     assert finished.returncode == 2, finished.stderr
     assert "02c_greedy_beam_bleu" in finished.stderr
+
+
+def test_record_keeps_each_lessons_costs_and_writes_the_readme_table(
+    course, monkeypatch, capsys
+):
+    root, ran = course
+    (root / "lessons" / "01a_text.py").write_text(
+        "# %% [markdown]\n# # Lesson 1a: text\n", encoding="utf-8"
+    )
+    (root / "README.md").write_text(
+        "Before.\n<!-- lessons:start -->\nold\n<!-- lessons:end -->\nAfter.\n",
+        encoding="utf-8",
+    )
+    from tools import provenance
+
+    box = {"processor": "a CPU", "cores": 2, "memory_gib": 8.0, "gpu": False}
+    monkeypatch.setattr(provenance, "machine", lambda: box)
+    monkeypatch.setenv("COURSE_SCALE", "ci")
+    assert run_course.main(["01a", "--record"]) == 0
+    assert "12.5 s, peak 346 MiB at scale ci" in capsys.readouterr().out
+    stored = json.loads(
+        (root / "data" / "results" / "ci" / "lessons.json").read_text("utf-8")
+    )
+    assert list(stored) == ["01a_text"]
+    assert stored["01a_text"]["seconds"] == 12.5
+    assert stored["01a_text"]["machine"] == box
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("Before.\n<!-- lessons:start -->\n| lesson |")
+    assert readme.endswith("<!-- lessons:end -->\nAfter.\n") and "old" not in readme
+    # The lesson run has its title and figures; the other one is not measured.
+    assert "| 1a: text | 12 s | 346 MiB |" in readme
+    assert "| 02c_beam | – | – |" in readme

@@ -36,9 +36,7 @@ import csv
 import datetime
 import hashlib
 import json
-import os
 import pathlib
-import platform
 import sys
 import time
 
@@ -48,6 +46,8 @@ if str(ROOT) not in sys.path:  # `python tools/results.py` from anywhere
 
 from chapters.ch05_transformer import comparison  # noqa: E402 (needs the root)
 from chapters.common import scales, tatoeba  # noqa: E402
+from tools import readme_blocks  # noqa: E402
+from tools.provenance import machine, peak_memory_mib, versions  # noqa: E402
 
 SCHEMA_VERSION = 1
 # The columns of tatoeba.csv, in order: keys of each model's results.
@@ -77,53 +77,6 @@ CORPUS_CREDIT = (
 
 def _stage(text):
     print(f"[results] {text}", flush=True)
-
-
-def machine():
-    """What the numbers were measured on: processor, cores, memory, system."""
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError, AttributeError):  # not on every system
-        memory = None
-    processor = platform.processor()
-    cpuinfo = pathlib.Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                processor = line.split(":", 1)[1].strip()
-                break
-    return {
-        "system": platform.platform(),
-        "processor": processor,
-        "cores": os.cpu_count(),
-        "memory_gib": None if memory is None else round(memory, 1),
-        "gpu": scales.gpu_available(),
-    }
-
-
-def peak_memory_mib():
-    """This process's peak resident memory so far, in MiB (`None` where the
-    system does not say)."""
-    try:
-        import resource
-    except ImportError:  # not on Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux counts kibibytes, macOS bytes.
-    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
-
-
-def versions():
-    """The versions of Python and of the libraries the results depend on."""
-    from importlib import metadata
-
-    found = {"python": platform.python_version()}
-    for package in ("tensorflow", "keras", "tensorflow-text", "numpy", "sacrebleu"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = None
-    return found
 
 
 def corpus_provenance():
@@ -360,23 +313,14 @@ def markers(scale_name):
 
 
 def write_readme(readme, record, folder_in_readme):
-    """Replaces the text between the scale's markers in `readme` with the block.
+    """Replaces the scale's block of `readme` (see `markers`) with the results.
 
     Raises:
         ValueError: the README lacks the markers, in order.
     """
-    readme = pathlib.Path(readme)
-    text = readme.read_text(encoding="utf-8")
     start, end = markers(record["scale"])
-    if start not in text or end not in text or text.index(start) > text.index(end):
-        raise ValueError(
-            f"{readme} has no results block for scale {record['scale']!r}: put the "
-            f"lines {start} and {end} where the results should go."
-        )
-    before, rest = text.split(start, 1)
-    _, after = rest.split(end, 1)
     block = readme_block(record, folder_in_readme)
-    readme.write_text(f"{before}{start}\n{block}\n{end}{after}", encoding="utf-8")
+    readme_blocks.replace_block(readme, start, end, block)
 
 
 def main(argv=None):

@@ -4,6 +4,7 @@
     python -m tools.run_course --in-place   # rewrite the notebooks' stored outputs
     python -m tools.run_course 01a 02B      # only lessons whose names start so
     python tools/run_course.py lessons/02c_greedy_beam_bleu.ipynb  # one, by path
+    python -m tools.run_course --record     # also keep each lesson's costs
 
 A lesson is named by the start of its name, in any case, or by the path of its
 `.py` twin or its notebook (a solution's path runs it without `--solutions`). A
@@ -12,7 +13,10 @@ there is.
 
 Each notebook is rebuilt from its jupytext `.py` twin, executed on a fresh kernel
 at the current scale (`COURSE_SCALE`), and summarised by its wall time and its
-key figure: the last printed line that starts with `Key figure:`.
+key figure: the last printed line that starts with `Key figure:`. With
+`--record`, each lesson's wall time and its kernel's peak memory go into
+`data/results/<scale>/lessons.json` and the README's lesson table (see
+`tools.lesson_costs`).
 """
 
 import argparse
@@ -33,6 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from chapters.common.scales import current_scale  # noqa: E402 (needs the root)
+from tools import lesson_costs  # noqa: E402
 
 # Lessons first, then the worked solutions: the reading order.
 FOLDERS = ("lessons", "solutions")
@@ -130,27 +135,42 @@ def drop_backend_logs(notebook: nbformat.NotebookNode) -> None:
             cell.outputs = outputs
 
 
-def run_notebook(source: pathlib.Path, target: pathlib.Path) -> float:
-    """Executes the twin of `source` on a fresh kernel; writes it to `target`."""
+def run_notebook(
+    source: pathlib.Path, target: pathlib.Path
+) -> tuple[float, float | None]:
+    """Executes the twin of `source` on a fresh kernel; writes it to `target`.
+
+    Returns:
+        `(seconds, peak memory)`: the wall time, and the kernel's peak resident
+        memory in MiB (`lesson_costs.kernel_peak_memory_mib`, or `None`).
+    """
     notebook = jupytext.read(source)
     notebook.metadata.setdefault(
         "kernelspec",
         {"name": "python3", "display_name": "Python 3", "language": "python"},
     )
-    start = time.perf_counter()
-    NotebookClient(
+    client = NotebookClient(
         notebook,
         timeout=3600,
         kernel_name="python3",
         resources={"metadata": {"path": str(source.parent)}},
-    ).execute(
-        stderr=subprocess.DEVNULL
-    )  # the kernel's own logs; cells' go to the notebook
+    )
+    peaks = []
+
+    def sample_memory(**_):  # after each cell, while the kernel is alive
+        pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+        peaks.append(lesson_costs.kernel_peak_memory_mib(pid))
+
+    client.on_cell_executed = sample_memory
+    start = time.perf_counter()
+    # The kernel's own logs are dropped; the cells' go to the notebook.
+    client.execute(stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     drop_backend_logs(notebook)
     target.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(notebook, target, fmt="ipynb")
-    return elapsed
+    known = [peak for peak in peaks if peak is not None]
+    return elapsed, max(known) if known else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         help="write outputs into lessons/ and solutions/ instead of build/course/",
     )
     parser.add_argument("--solutions", action="store_true", help="run solutions too")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="keep each lesson's time and peak memory in data/results/<scale>/ "
+        "and the README's lesson table",
+    )
     args = parser.parse_args(argv)
 
     folders = ["lessons"] + (["solutions"] if args.solutions or args.in_place else [])
@@ -174,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))  # Exits with status 2, before anything runs.
     scale = current_scale().name
+    if args.record:
+        from tools.provenance import machine
+
+        this_machine = machine()
     failures = 0
     for source in sources:
         folder = source.parent.name
@@ -182,17 +212,27 @@ def main(argv: list[str] | None = None) -> int:
         else:
             target = ROOT / "build" / "course" / folder / f"{source.stem}.ipynb"
         try:
-            elapsed = run_notebook(source, target)
+            elapsed, peak = run_notebook(source, target)
         except Exception as error:  # noqa: BLE001 (report and go on to the next)
             failures += 1
             print(f"{folder}/{source.stem}: FAILED ({type(error).__name__})")
             print(str(error)[-2000:], file=sys.stderr)
             continue
         figure = key_figure(nbformat.read(target, as_version=4))
+        memory = "" if peak is None else f", peak {peak:,.0f} MiB"
         print(
-            f"{folder}/{source.stem}: {elapsed:6.1f} s at scale {scale}; {figure}",
+            f"{folder}/{source.stem}: {elapsed:6.1f} s{memory} at scale {scale}; "
+            f"{figure}",
             flush=True,
         )
+        if args.record:
+            results = ROOT / "data" / "results"
+            lesson_costs.record(
+                results / scale, source.stem, elapsed, peak, this_machine
+            )
+            lesson_costs.write_readme(
+                ROOT / "README.md", results, lesson_sources("lessons")
+            )
     return 1 if failures else 0
 
 
