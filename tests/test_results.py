@@ -113,3 +113,16 @@ def test_a_readme_without_the_markers_is_refused(first_run, tmp_path):
     readme.write_text("# No block here\n", encoding="utf-8")
     with pytest.raises(ValueError, match="results:ci:start"):
         results.write_readme(readme, record, "results/ci")
+
+
+def test_a_toy_stand_in_is_never_called_tatoeba(first_run):
+    _, record = first_run
+    offline = {
+        **record,
+        "corpus": {**record["corpus"], "stand_in": True, "sha256": None},
+    }
+    block = results.readme_block(offline, "results/ci")
+    first_line = block.splitlines()[0]
+    assert "Toy-grammar stand-in for Tatoeba" in first_line
+    assert "not Tatoeba's results" in first_line and "SHA-256" not in first_line
+    assert "Tatoeba zh-en" not in block

@@ -198,7 +198,8 @@ def _plot_comparison(record, path):
     axes.set_ylabel("BLEU (sacrebleu)")
     test = record["tatoeba"]["test"]
     axes.set_title(
-        f"Tatoeba {record['tatoeba']['direction']}, {test['sentences']:,} sampled "
+        f"{corpus_label(record['corpus'])} {record['tatoeba']['direction']}, "
+        f"{test['sentences']:,} sampled "
         f"test sentences, scale {record['scale']}"
     )
     axes.legend()
@@ -226,6 +227,18 @@ def _plot_length_curve(record, path):
     plt.close(figure)
 
 
+def corpus_label(corpus):
+    """The name "Tatoeba", or what stood in for it: offline without the corpus, the
+    comparison trains on toy-grammar pairs, and every table must say so."""
+    if corpus["stand_in"]:
+        return "Toy-grammar stand-in for Tatoeba (not found: not Tatoeba's results)"
+    return "Tatoeba"
+
+
+def _checksum(corpus):
+    return f" (SHA-256 {corpus['sha256'][:12]}…)" if corpus["sha256"] else ""
+
+
 def readme_block(record, folder_in_readme):
     """The README's results block for `record`, as Markdown."""
     test = record["tatoeba"]["test"]
@@ -235,8 +248,8 @@ def readme_block(record, folder_in_readme):
         f"Scale `{record['scale']}`, {record['date'][:10]}; {machine_['processor']}, "
         f"{machine_['cores']} cores, {machine_['memory_gib']} GiB; TensorFlow "
         f"{record['versions']['tensorflow']}, Keras {record['versions']['keras']}. "
-        f"Tatoeba {record['tatoeba']['direction']}: {corpus['pairs']:,} pairs "
-        f"(SHA-256 {str(corpus['sha256'])[:12]}…), "
+        f"{corpus_label(corpus)} {record['tatoeba']['direction']}: "
+        f"{corpus['pairs']:,} pairs{_checksum(corpus)}, "
         f"{record['tatoeba']['train_pairs']:,} for training; {test['sentences']:,} "
         f"sampled test sentences of {test['source_characters_mean']:.1f} characters "
         f"on average (longest {test['source_characters_max']}); beam width "
