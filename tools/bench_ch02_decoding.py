@@ -10,6 +10,8 @@ eager and compiled give the same tokens and prints sentences per second.
 """
 
 import argparse
+import pathlib
+import sys
 import time
 
 import numpy as np
@@ -23,6 +25,12 @@ from chapters.common import (
     translation_data,
 )
 from chapters.common.decoding import beam_search, compile_search, greedy_search
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python tools/bench_ch02_decoding.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from tools import bench_summary  # noqa: E402 (needs the root)
 
 
 def measure(search, source_batches, repeats):
@@ -70,6 +78,7 @@ def main(argv=None):
         "greedy": (greedy_search, {}),
         f"beam (K={scale.beam_width})": (beam_search, {"beam_width": scale.beam_width}),
     }
+    rows, model_name = [], "chapter 2 GRU"
     for name, (search, options) in searches.items():
         options = {"max_length": arguments.max_length, **options}
         compiled = compile_search(search, model, **options)
@@ -88,6 +97,30 @@ def main(argv=None):
             f"{compiled_speed / eager_speed:5.1f}x | first call (tracing) "
             f"{trace_seconds:.1f} s | same tokens: yes"
         )
+        rows += [
+            (
+                model_name,
+                name,
+                "Python loop",
+                bench_summary.count(eager_speed),
+                bench_summary.NOT_MEASURED,
+            ),
+            (
+                model_name,
+                name,
+                "compiled",
+                bench_summary.count(compiled_speed),
+                bench_summary.speed_up(compiled_speed / eager_speed),
+            ),
+        ]
+    bench_summary.emit(
+        "decoding",
+        rows,
+        f"{data.corpus} test set, {sampling.describe_lengths(statistics, unit)}; "
+        f"batches of {arguments.batch_size}, output cap {arguments.max_length}; "
+        f"trained {arguments.epochs} epoch(s) at scale {scale.name}; Python loop "
+        f"once, compiled best of {arguments.repeats}",
+    )
 
 
 if __name__ == "__main__":

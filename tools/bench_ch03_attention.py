@@ -19,6 +19,8 @@ Prints, in one run on one machine (TensorFlow backend):
 """
 
 import argparse
+import pathlib
+import sys
 import time
 
 import keras
@@ -26,6 +28,15 @@ import numpy as np
 
 from chapters.ch03_attention import numpy_attention
 from chapters.ch03_attention.attention import AdditiveAttention
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python tools/bench_ch03_attention.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from tools import bench_summary  # noqa: E402 (needs the root)
+
+# What the layer returns with `return_attention_scores=True`, in order.
+NAMES = ("context", "weights")
 
 
 def random_inputs(random, batch, target, source, query_dim, key_dim, value_dim):
@@ -50,7 +61,12 @@ def identity_attention(units, width, trainable_projections=True):
 
 
 def largest_differences(random):
-    """(a): max |ours - reference| and max |ours - Keras|, contexts and weights."""
+    """(a): max |ours - reference| and max |ours - Keras|, contexts and weights.
+
+    Returns:
+        `(against the reference, against Keras)`, each `{"context": largest
+        difference, "weights": largest difference}`.
+    """
     to_numpy = keras.ops.convert_to_numpy
     query, value, key, value_mask = random_inputs(random, 4, 6, 7, 5, 6, 3)
     layer = AdditiveAttention(8)
@@ -67,10 +83,13 @@ def largest_differences(random):
         value_mask=value_mask,
     )
     ours = (to_numpy(context), to_numpy(weights))
+    from_reference = {
+        name: float(np.abs(mine - theirs).max())
+        for name, mine, theirs in zip(NAMES, ours, reference, strict=True)
+    }
     print(
         "max |ours - NumPy reference|:        context "
-        f"{np.abs(ours[0] - reference[0]).max():.2e}, weights "
-        f"{np.abs(ours[1] - reference[1]).max():.2e}"
+        f"{from_reference['context']:.2e}, weights {from_reference['weights']:.2e}"
     )
     query, value, key, value_mask = random_inputs(random, 4, 6, 7, 8, 8, 3)
     query_mask = np.ones((4, 6), bool)
@@ -92,14 +111,15 @@ def largest_differences(random):
         value_mask=value_mask,
         return_attention_scores=True,
     )
-    differences = [
-        np.abs(to_numpy(mine) - to_numpy(theirs)).max()
-        for mine, theirs in zip(ours, expected, strict=True)
-    ]
+    from_keras = {
+        name: float(np.abs(to_numpy(mine) - to_numpy(theirs)).max())
+        for name, mine, theirs in zip(NAMES, ours, expected, strict=True)
+    }
     print(
         "max |ours - Keras AdditiveAttention| (W_a = U_a = I): context "
-        f"{differences[0]:.2e}, weights {differences[1]:.2e}"
+        f"{from_keras['context']:.2e}, weights {from_keras['weights']:.2e}"
     )
+    return from_reference, from_keras
 
 
 def compiled_training_step(forward, variables):
@@ -156,7 +176,7 @@ def main(argv=None):
         )
     keras.utils.set_random_seed(0)
     random = np.random.default_rng(0)
-    largest_differences(random)
+    from_reference, from_keras = largest_differences(random)
 
     size, units = arguments.length, arguments.units
     query, value, key, _ = random_inputs(
@@ -176,15 +196,42 @@ def main(argv=None):
             float(step(*inputs)[0])
             seconds[name].append(time.perf_counter() - started)
     medians = {name: float(np.median(times)) for name, times in seconds.items()}
-    print(
-        f"forward+backward, tf.function, B={arguments.batch_size}, S=T={size}, "
-        f"A={units}, median of {arguments.repetitions}:"
+    sizes = (
+        f"B={arguments.batch_size}, S=T={size}, A={units}, median of "
+        f"{arguments.repetitions}"
     )
+    print(f"forward+backward, tf.function, {sizes}:")
     for name, median in medians.items():
         print(f"  {name:36s} {median * 1e3:8.2f} ms")
     names = list(medians)
+    ratios = {}
     for mine, theirs in ((names[0], names[1]), (names[2], names[3])):
-        print(f"  ratio {mine} / {theirs}: {medians[mine] / medians[theirs]:.2f}")
+        ratios[mine] = medians[mine] / medians[theirs]
+        print(f"  ratio {mine} / {theirs}: {ratios[mine]:.2f}")
+    bench_summary.emit(
+        "layers",
+        [
+            (
+                "AdditiveAttention",
+                "NumPy reference",
+                bench_summary.differences(**from_reference),
+                bench_summary.NOT_MEASURED,
+            ),
+            (
+                "AdditiveAttention, W_a = U_a = I",
+                "keras.layers.AdditiveAttention",
+                bench_summary.differences(**from_keras),
+                bench_summary.ratio(ratios[names[2]]),
+            ),
+            (
+                "AdditiveAttention (W_a, U_a, v_a)",
+                "2 Dense + keras.layers.AdditiveAttention",
+                bench_summary.NOT_MEASURED,
+                bench_summary.ratio(ratios[names[0]]),
+            ),
+        ],
+        sizes,
+    )
 
 
 if __name__ == "__main__":

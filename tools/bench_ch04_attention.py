@@ -17,6 +17,8 @@ Prints, in one run on one machine (TensorFlow backend):
 """
 
 import argparse
+import pathlib
+import sys
 import time
 
 import keras
@@ -26,6 +28,12 @@ from chapters.ch04_dot_product_attention.attention import (
     LuongAttention,
     ScaledDotProductAttention,
 )
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python tools/bench_ch04_attention.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from tools import bench_summary  # noqa: E402 (needs the root)
 
 
 def random_inputs(random, batch, target, source, width):
@@ -59,7 +67,12 @@ def keras_dot_product_attention(query, value, key, value_mask=None):
 
 
 def largest_differences(random):
-    """(a): max |ours - Keras| for contexts (and weights, where Keras gives them)."""
+    """(a): max |ours - Keras| for contexts (and weights, where Keras gives them).
+
+    Returns:
+        `{name of the comparison: {"context": largest difference, and
+        "weights" where Keras gives them}}`.
+    """
     to_numpy = keras.ops.convert_to_numpy
     query, value, key, value_mask = random_inputs(random, 4, 6, 7, 8)
     ours = ScaledDotProductAttention()(
@@ -80,19 +93,27 @@ def largest_differences(random):
         f"context {context:.2e}, weights {weights:.2e}"
     )
     operation = keras_dot_product_attention(query, value, key, value_mask)
-    difference = np.abs(to_numpy(ours[0]) - to_numpy(operation)).max()
+    from_operation = np.abs(to_numpy(ours[0]) - to_numpy(operation)).max()
     print(
         "max |scaled dot-product - keras.ops.dot_product_attention|:  "
-        f"context {difference:.2e}"
+        f"context {from_operation:.2e}"
     )
     dot = LuongAttention("dot")(query, value, key, value_mask=value_mask)
     expected = keras.layers.Attention()(
         [query, value, key], mask=[None, value_mask[:, None, :]]
     )
-    difference = np.abs(to_numpy(dot) - to_numpy(expected)).max()
+    from_luong = np.abs(to_numpy(dot) - to_numpy(expected)).max()
     print(
-        f"max |Luong dot - Keras Attention()|:                         {difference:.2e}"
+        f"max |Luong dot - Keras Attention()|:                         {from_luong:.2e}"
     )
+    return {
+        "keras.layers.Attention": {
+            "context": float(context),
+            "weights": float(weights),
+        },
+        "keras.ops.dot_product_attention": {"context": float(from_operation)},
+        "Luong dot": {"context": float(from_luong)},
+    }
 
 
 def compiled_training_step(forward):
@@ -147,7 +168,7 @@ def main(argv=None):
     tf.get_logger().setLevel("ERROR")
     keras.utils.set_random_seed(0)
     random = np.random.default_rng(0)
-    largest_differences(random)
+    differences = largest_differences(random)
 
     size, width = arguments.length, arguments.width
     query, value, key, value_mask = random_inputs(
@@ -158,10 +179,37 @@ def main(argv=None):
     medians = median_times(
         timing_variants(width), tensors, masks, arguments.repetitions
     )
-    print_ratios(
-        medians,
-        f"forward+backward, tf.function, B={arguments.batch_size}, S=T={size}, "
-        f"D={width}, median of {arguments.repetitions}:",
+    sizes = (
+        f"B={arguments.batch_size}, S=T={size}, D={width}, median of "
+        f"{arguments.repetitions}"
+    )
+    print_ratios(medians, f"forward+backward, tf.function, {sizes}:")
+    layer = "ScaledDotProductAttention"
+    bench_summary.emit(
+        "layers",
+        [
+            (
+                layer,
+                "keras.layers.Attention, scale 1/√d_k",
+                bench_summary.differences(**differences["keras.layers.Attention"]),
+                ratios_by_mask(medians, "keras.layers.Attention"),
+            ),
+            (
+                layer,
+                "keras.ops.dot_product_attention",
+                bench_summary.differences(
+                    **differences["keras.ops.dot_product_attention"]
+                ),
+                ratios_by_mask(medians, "keras.ops.dot_product_attention"),
+            ),
+            (
+                'LuongAttention("dot")',
+                "keras.layers.Attention()",
+                bench_summary.differences(**differences["Luong dot"]),
+                bench_summary.NOT_MEASURED,
+            ),
+        ],
+        sizes,
     )
 
 
@@ -192,15 +240,32 @@ def median_times(variants, tensors, masks, repetitions):
     return {variant: float(np.median(times)) for variant, times in seconds.items()}
 
 
+def ours_over(medians, name):
+    """`{mask name: ours' median / the median of variant `name`}`, from
+    `median_times`'s medians (ours is the first variant)."""
+    ours = next(iter(medians))[0]
+    masks = dict.fromkeys(mask_name for _, mask_name in medians)
+    return {mask: medians[ours, mask] / medians[name, mask] for mask in masks}
+
+
+def ratios_by_mask(medians, name):
+    """`"1.04 no mask, 1.10 padding mask"`: ours / `name`'s time, by mask."""
+    return ", ".join(
+        f"{bench_summary.ratio(ratio)} {mask}"
+        for mask, ratio in ours_over(medians, name).items()
+    )
+
+
 def print_ratios(medians, header):
     """Prints `median_times`'s medians by mask, each with ours / it."""
     print(header)
     names = list(dict.fromkeys(name for name, _ in medians))
+    ratios = {name: ours_over(medians, name) for name in names}
     for mask_name in dict.fromkeys(mask_name for _, mask_name in medians):
         print(f"  {mask_name}:")
         for name in names:
             median = medians[name, mask_name]
-            ratio = medians[names[0], mask_name] / median
+            ratio = ratios[name][mask_name]
             print(f"    {name:32s} {median * 1e3:8.2f} ms   ours / this {ratio:.2f}")
 
 

@@ -19,7 +19,13 @@ import keras
 import numpy as np
 
 from chapters.ch05_transformer import MultiHeadAttention, copy_keras_weights
-from tools.bench_ch04_attention import median_times, print_ratios, random_inputs
+from tools import bench_summary
+from tools.bench_ch04_attention import (
+    median_times,
+    print_ratios,
+    random_inputs,
+    ratios_by_mask,
+)
 
 
 def layer_pair(heads, width):
@@ -42,7 +48,11 @@ def keras_mask(value_mask, target_length):
 
 
 def largest_differences(random, heads, width):
-    """(a): max |ours - Keras| of outputs and weights, with a padding mask."""
+    """(a): max |ours - Keras| of outputs and weights, with a padding mask.
+
+    Returns:
+        `{"output": largest difference, "weights": largest difference}`.
+    """
     to_numpy = keras.ops.convert_to_numpy
     ours, theirs = layer_pair(heads, width)
     query, value, key, value_mask = random_inputs(random, 4, 6, 7, width)
@@ -56,11 +66,15 @@ def largest_differences(random, heads, width):
         attention_mask=keras_mask(value_mask, 6),
         return_attention_scores=True,
     )
+    differences = {
+        "output": float(np.abs(to_numpy(output) - to_numpy(expected)).max()),
+        "weights": float(np.abs(to_numpy(weights) - to_numpy(expected_weights)).max()),
+    }
     print(
         "max |ours - keras.layers.MultiHeadAttention|, same weights: output "
-        f"{np.abs(to_numpy(output) - to_numpy(expected)).max():.2e}, weights "
-        f"{np.abs(to_numpy(weights) - to_numpy(expected_weights)).max():.2e}"
+        f"{differences['output']:.2e}, weights {differences['weights']:.2e}"
     )
+    return differences
 
 
 def timing_variants(heads, width):
@@ -95,7 +109,7 @@ def main(argv=None):
     tf.get_logger().setLevel("ERROR")  # one Python function, several tf.functions
     keras.utils.set_random_seed(0)
     random = np.random.default_rng(0)
-    largest_differences(random, arguments.heads, arguments.width)
+    differences = largest_differences(random, arguments.heads, arguments.width)
     size, width = arguments.length, arguments.width
     query, _, _, value_mask = random_inputs(
         random, arguments.batch_size, size, size, width
@@ -109,11 +123,22 @@ def main(argv=None):
         masks,
         arguments.repetitions,
     )
-    print_ratios(
-        medians,
-        f"forward+backward, tf.function, self-attention, B={arguments.batch_size}, "
-        f"T={size}, D={width}, {arguments.heads} heads, median of "
-        f"{arguments.repetitions}:",
+    sizes = (
+        f"self-attention, B={arguments.batch_size}, T={size}, D={width}, "
+        f"{arguments.heads} heads, median of {arguments.repetitions}"
+    )
+    print_ratios(medians, f"forward+backward, tf.function, {sizes}:")
+    bench_summary.emit(
+        "layers",
+        [
+            (
+                "MultiHeadAttention (chapter 5)",
+                "keras.layers.MultiHeadAttention, same weights",
+                bench_summary.differences(**differences),
+                ratios_by_mask(medians, "keras.layers.MultiHeadAttention"),
+            )
+        ],
+        sizes,
     )
 
 

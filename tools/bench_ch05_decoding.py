@@ -21,6 +21,7 @@ import numpy as np
 from chapters.ch05_transformer.model import PRESETS, Transformer, WithoutCache
 from chapters.common import decoding
 from chapters.common.arguments import positive_int_argument
+from tools import bench_summary
 
 
 def main(argv=None):
@@ -76,6 +77,26 @@ def main(argv=None):
     ratio = medians["without the cache"] / medians["with the cache"]
     print(
         f"  speed-up of the cache: {ratio:.1f}x; same tokens: {'yes' if same else 'NO'}"
+    )
+    speed_ups = {
+        "without the cache": bench_summary.NOT_MEASURED,
+        "with the cache": bench_summary.speed_up(ratio),
+    }
+    bench_summary.emit(
+        "decoding",
+        [
+            (
+                "chapter 5 Transformer",
+                "greedy",
+                variant,
+                bench_summary.count(arguments.sentences / medians[variant]),
+                speed_up,
+            )
+            for variant, speed_up in speed_ups.items()
+        ],
+        f"preset {arguments.scale!r}, untrained; {arguments.sentences} random "
+        f"sentences of {arguments.source_length} source tokens, {generated} output "
+        f"tokens each; median of {arguments.repetitions}",
     )
 
 

@@ -30,6 +30,13 @@ from chapters.common.arguments import positive_int_argument
 from chapters.common.pipeline import padding_fraction
 from chapters.common.training import BUCKET_BOUNDARIES
 from chapters.common.vocabulary import PAD_ID
+from tools import bench_summary
+
+# What `--model` trains, for the summary.
+MODEL_NAMES = {
+    "attention": "chapter 3's GRU with additive attention",
+    "transformer": "chapter 5's Transformer",
+}
 
 # Untimed: the first steps trace the training function, once per new batch shape
 # until Keras' `tf.function` relaxes the shapes (bucketed batches vary).
@@ -89,6 +96,24 @@ def main(argv=None):
         print(f"{name:20s} {share:12.1%} {throughput:21,.0f}  ({seconds:.1f} s)")
     ratio = rows["bucketed by length"][1] / rows["fixed padding"][1]
     print(f"bucketing trains {ratio:.2f}x the real tokens per second of fixed padding")
+    (bucketed_share, bucketed_speed, _), (fixed_share, fixed_speed, _) = (
+        rows["bucketed by length"],
+        rows["fixed padding"],
+    )
+    bench_summary.emit(
+        "training",
+        [
+            (
+                "bucketed by length",
+                f"{bucketed_share:.1%}",
+                f"{bench_summary.count(bucketed_speed)} ({ratio:.2f}× fixed padding)",
+            ),
+            ("fixed padding", f"{fixed_share:.1%}", bench_summary.count(fixed_speed)),
+        ],
+        f"{data.describe('train')}; batches of {scale.batch_size}; "
+        f"{MODEL_NAMES[arguments.model]} (scale {scale.name}), {arguments.steps} "
+        f"timed steps after {WARMUP_STEPS} untimed ones; one run",
+    )
     return rows
 
 
