@@ -31,6 +31,8 @@ def test_backend_logs_are_dropped_and_real_warnings_kept():
         "WARNING: All log messages before absl::InitializeLog() is called are written\n"
         "I0000 00:00:1795833185.723570   16418 port.cc:153] oneDNN custom operations\n"
         "E0000 00:00:1795833167.013644   16034 cuda_platform.cc:52] failed call\n"
+        "2026-11-28 17:36:32.604040: I tensorflow/core/framework/local_rendezvous"
+        ".cc:405] Local rendezvous recv item cancelled.\n"
     )
     notebook = make_notebook(
         {"output_type": "stream", "name": "stderr", "text": log},

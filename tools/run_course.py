@@ -48,6 +48,9 @@ KEY_FIGURE = "Key figure:"
 # lesson, so stored outputs leave them out.
 BACKEND_LOG_LINE = re.compile(
     r"^([IWE]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl"
+    # Older TensorFlow (2.19, Colab's) dates its lines:
+    # "2026-11-28 17:36:32.604040: I tensorflow/core/.../local_rendezvous.cc:405]".
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] \S+\.cc:\d+\]"
     r"|To enable the following instructions|$)"
 )
 
