@@ -126,3 +126,20 @@ def test_a_toy_stand_in_is_never_called_tatoeba(first_run):
     assert "Toy-grammar stand-in for Tatoeba" in first_line
     assert "not Tatoeba's results" in first_line and "SHA-256" not in first_line
     assert "Tatoeba zh-en" not in block
+
+
+def test_a_readme_without_the_markers_is_refused_before_any_training(
+    tmp_path, monkeypatch, capsys
+):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the README was checked")
+
+    monkeypatch.setattr(results, "collect", no_training)
+    monkeypatch.setenv("COURSE_SCALE", "ci")
+    readme = tmp_path / "README.md"
+    readme.write_text("# No block here\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        results.main(["--out", str(tmp_path / "out"), "--readme", str(readme)])
+    assert exited.value.code == 2
+    assert "results:ci:start" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -116,10 +116,10 @@ def main(argv=None):
     bench_summary.emit(
         "decoding",
         rows,
-        f"{data.corpus} test set, {sampling.describe_lengths(statistics, unit)}; "
-        f"batches of {arguments.batch_size}, output cap {arguments.max_length}; "
-        f"trained {arguments.epochs} epoch(s) at scale {scale.name}; Python loop "
-        f"once, compiled best of {arguments.repeats}",
+        f"{len(sources)} {data.corpus} test sentences of {statistics['min']}–"
+        f"{statistics['max']} {unit}, batches of {arguments.batch_size}, output cap "
+        f"{arguments.max_length}; trained {arguments.epochs} epoch(s) at scale "
+        f"{scale.name}; compiled: best of {arguments.repeats}",
     )
 
 

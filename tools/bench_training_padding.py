@@ -100,6 +100,7 @@ def main(argv=None):
         rows["bucketed by length"],
         rows["fixed padding"],
     )
+    lengths = data.length_statistics("train")["source"]
     bench_summary.emit(
         "training",
         [
@@ -110,7 +111,9 @@ def main(argv=None):
             ),
             ("fixed padding", f"{fixed_share:.1%}", bench_summary.count(fixed_speed)),
         ],
-        f"{data.describe('train')}; batches of {scale.batch_size}; "
+        f"{data.corpus} {data.source_language}->{data.target_language} training "
+        f"split, {lengths['sentences']:,} pairs of {lengths['min']}–{lengths['max']} "
+        f"source tokens, batches of {scale.batch_size}; "
         f"{MODEL_NAMES[arguments.model]} (scale {scale.name}), {arguments.steps} "
         f"timed steps after {WARMUP_STEPS} untimed ones; one run",
     )

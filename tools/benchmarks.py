@@ -191,16 +191,13 @@ def readme_block(record):
         f"{library['tensorflow']}, Keras {library['keras']}; each figure is one run."
     )
     entries = record["benchmarks"]
-    earlier = {
-        name: entry["date"][:10]
-        for name, entry in entries.items()
-        if entry["date"] != record["date"] and entry["rows"]
-    }
-    if earlier:
-        header += " Rows of " + ", ".join(
-            f"`{name}` from {date}" for name, date in earlier.items()
-        )
-        header += " (earlier runs of the same command)."
+    earlier = {}  # date of an earlier run: the benchmarks whose rows it gave
+    for name, entry in entries.items():
+        if entry["date"] != record["date"] and entry["rows"]:
+            earlier.setdefault(entry["date"], []).append(f"`{name}`")
+    for date, names in earlier.items():
+        minute = date[:16].replace("T", " ")
+        header += f" Rows of {', '.join(names)}: the run of {minute} UTC."
     failed = [name for name, entry in entries.items() if entry["exit_status"] != 0]
     if failed:
         header += f" Failed, so no rows: {', '.join(f'`{name}`' for name in failed)}."
@@ -216,27 +213,11 @@ def readme_block(record):
 
 
 def markers(scale_name):
+    """The README lines that open and close the scale's benchmarks block."""
     return (
         f"<!-- benchmarks:{scale_name}:start -->",
         f"<!-- benchmarks:{scale_name}:end -->",
     )
-
-
-def check_readme(readme, scale_name):
-    """Refuses, before any benchmark runs, a README that the tables could not be
-    written into.
-
-    Raises:
-        ValueError: the README lacks the scale's markers, in order.
-        OSError: the README cannot be read.
-    """
-    text = pathlib.Path(readme).read_text(encoding="utf-8")
-    start, end = markers(scale_name)
-    if start not in text or end not in text or text.index(start) > text.index(end):
-        raise ValueError(
-            f"{readme} has no block {start} ... {end}: put those two lines where "
-            "the benchmark tables should go, or pass --readme '' for none."
-        )
 
 
 def main(argv=None):
@@ -254,7 +235,7 @@ def main(argv=None):
     scale = scales.current_scale()
     if arguments.readme:
         try:
-            check_readme(arguments.readme, scale.name)
+            readme_blocks.check_block(arguments.readme, *markers(scale.name))
         except (OSError, ValueError) as error:
             parser.error(str(error))  # Exits with status 2, before anything runs.
     names = list(dict.fromkeys(arguments.only or BENCHMARKS))

@@ -352,6 +352,11 @@ def main(argv=None):
     )
     arguments = parser.parse_args(argv)
     scale = scales.current_scale()
+    if arguments.readme:
+        try:
+            readme_blocks.check_block(arguments.readme, *markers(scale.name))
+        except (OSError, ValueError) as error:
+            parser.error(str(error))  # Exits with status 2, before any training.
     record = collect(scale, arguments.retrain)
     folder = arguments.out / scale.name
     _stage(f"writing {folder}")
