@@ -143,3 +143,20 @@ def test_a_readme_without_the_markers_is_refused_before_any_training(
     assert exited.value.code == 2
     assert "results:ci:start" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_readme_block_can_be_rewritten_from_the_stored_files(first_run, tmp_path):
+    folder, record = first_run
+    readme = tmp_path / "README.md"
+    readme.write_text(README, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_SCALE", "ci")
+        patch.setattr(results, "collect", None)  # nothing may run
+        stored = results.main(
+            ["--out", str(folder / "out"), "--readme", str(readme), "--from-files"]
+        )
+    assert stored["tatoeba"] == json.loads(json.dumps(record["tatoeba"]))
+    block = readme.read_text(encoding="utf-8")
+    assert "made all 5 stored results (nothing was stored before)" in block
+    parameters = record["tatoeba"]["models"]["GRU (ch. 2)"]["parameters"]
+    assert block.count(f"| GRU (ch. 2) | {parameters:,} |") == 1

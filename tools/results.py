@@ -239,6 +239,16 @@ def _checksum(corpus):
     return f" (SHA-256 {corpus['sha256'][:12]}…)" if corpus["sha256"] else ""
 
 
+def _made(record):
+    """What a run trained and what it read back, in words."""
+    made, stored = len(record["made_in_this_run"]), len(record["trained"])
+    if made == stored:
+        return f"made all {stored} stored results (nothing was stored before)"
+    if made == 0:
+        return f"read back all {stored} stored results (see `trained` for their dates)"
+    return f"made {made} of its {stored} stored results (it read back the rest)"
+
+
 def readme_block(record, folder_in_readme):
     """The README's results block for `record`, as Markdown."""
     test = record["tatoeba"]["test"]
@@ -285,7 +295,7 @@ def readme_block(record, folder_in_readme):
     lines += [
         "",
         "Agreement of each model's teacher-forced attention with the toy grammar's "
-        f"gold word alignments, on the same {alignment['sentences']} test pairs "
+        f"gold word alignments, on the same {alignment['sentences']:,} toy test pairs "
         "(the arg-max source token of each scored English word; AER with one link "
         "per word, whose floor is the last column):",
         "",
@@ -306,10 +316,8 @@ def readme_block(record, folder_in_readme):
         "",
         f"    COURSE_SCALE={record['scale']} COURSE_CORPUS_DIR=<folder> make results",
         "",
-        f"That run took {record['seconds'] / 60:.1f} minutes and made "
-        f"{len(record['made_in_this_run'])} of its {len(record['trained'])} stored "
-        f"results (the rest were read back); peak memory "
-        f"{record['peak_memory_mib']:,.0f} MiB.",
+        f"That run took {record['seconds'] / 60:.1f} minutes and "
+        f"{_made(record)}; peak memory {record['peak_memory_mib']:,.0f} MiB.",
         "",
         "The trained Tatoeba models are saved as `Translator` files outside git; "
         "`Translator.load(path)` gives one back (paths in "
@@ -336,6 +344,33 @@ def write_readme(readme, record, folder_in_readme):
     readme_blocks.replace_block(readme, start, end, block)
 
 
+def _folder_in_readme(folder, readme):
+    """`folder` as the README links it: relative to the README where it can be."""
+    readme = pathlib.Path(readme)
+    try:
+        return folder.resolve().relative_to(readme.resolve().parent).as_posix()
+    except ValueError:
+        return folder.resolve().as_posix()
+
+
+def rewrite_readme(folder, readme):
+    """The README block rewritten from the `results.json` in `folder`.
+
+    Returns:
+        The stored record.
+
+    Raises:
+        FileNotFoundError: `folder` has no `results.json`.
+    """
+    path = pathlib.Path(folder) / "results.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No results at {path}: run `make results` first.")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    write_readme(readme, record, _folder_in_readme(pathlib.Path(folder), readme))
+    _stage(f"rewrote the {record['scale']} block of {readme} from {path}")
+    return record
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--retrain", action="store_true", help="train everything anew")
@@ -350,8 +385,16 @@ def main(argv=None):
         default=str(ROOT / "README.md"),
         help="README to write the tables into ('' for none)",
     )
+    parser.add_argument(
+        "--from-files",
+        action="store_true",
+        help="rewrite the README block from --out/<scale>/results.json, running "
+        "nothing (after a change to the block's wording)",
+    )
     arguments = parser.parse_args(argv)
     scale = scales.current_scale()
+    if arguments.from_files:
+        return rewrite_readme(arguments.out / scale.name, arguments.readme)
     if arguments.readme:
         try:
             readme_blocks.check_block(arguments.readme, *markers(scale.name))
@@ -362,12 +405,9 @@ def main(argv=None):
     _stage(f"writing {folder}")
     write_files(record, folder)
     if arguments.readme:
-        readme = pathlib.Path(arguments.readme)
-        try:
-            relative = folder.resolve().relative_to(readme.resolve().parent)
-        except ValueError:
-            relative = folder.resolve()
-        write_readme(readme, record, relative.as_posix())
+        write_readme(
+            arguments.readme, record, _folder_in_readme(folder, arguments.readme)
+        )
         _stage(f"wrote the {scale.name} block of {arguments.readme}")
     _stage(
         f"done in {record['seconds']:.0f} s, peak memory "
