@@ -3,6 +3,7 @@ one scale, written as files and into the README.
 
     COURSE_SCALE=cpu COURSE_CORPUS_DIR=<folder> make results
     python -m tools.results [--retrain] [--out data/results] [--readme README.md]
+    python -m tools.results --from-files   # redraw from results.json, train nothing
 
 Stages, one line each as they start (training shows Keras' progress):
 
@@ -219,8 +220,11 @@ def _plot_length_curve(record, path):
     for name, bleu in curve["bleu"].items():
         axes.plot(curve["labels"], bleu, "o-", label=name)
     axes.set_xlabel(f"source length ({curve['source_unit']})")
-    axes.set_ylabel("BLEU")
-    axes.set_title(f"{curve['corpus']}, scale {record['scale']}")
+    axes.set_ylabel("greedy BLEU")
+    axes.set_title(
+        f"{curve['corpus']}: BLEU by length, {sum(curve['counts']):,} test pairs, "
+        f"scale {record['scale']}"
+    )
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
@@ -290,7 +294,7 @@ def readme_block(record, folder_in_readme):
         cells = " | ".join(f"{curve['bleu'][name][index]:.1f}" for name in names)
         lines.append(f"| {label} | {curve['counts'][index]} | {cells} |")
     overall = " | ".join(f"{curve['overall_bleu'][name]:.1f}" for name in names)
-    lines.append(f"| all | {sum(curve['counts'])} | {overall} |")
+    lines.append(f"| all | {sum(curve['counts']):,} | {overall} |")
     alignment = curve["alignment"]
     lines += [
         "",
@@ -353,8 +357,9 @@ def _folder_in_readme(folder, readme):
         return folder.resolve().as_posix()
 
 
-def rewrite_readme(folder, readme):
-    """The README block rewritten from the `results.json` in `folder`.
+def rewrite_from_files(folder, readme):
+    """The tables, the plots and the README block (unless `readme` is '')
+    rewritten from the `results.json` in `folder`, training nothing.
 
     Returns:
         The stored record.
@@ -366,8 +371,10 @@ def rewrite_readme(folder, readme):
     if not path.is_file():
         raise FileNotFoundError(f"No results at {path}: run `make results` first.")
     record = json.loads(path.read_text(encoding="utf-8"))
-    write_readme(readme, record, _folder_in_readme(pathlib.Path(folder), readme))
-    _stage(f"rewrote the {record['scale']} block of {readme} from {path}")
+    write_files(record, folder)
+    if readme:
+        write_readme(readme, record, _folder_in_readme(pathlib.Path(folder), readme))
+    _stage(f"rewrote the files in {folder} and the README block from {path}")
     return record
 
 
@@ -388,13 +395,14 @@ def main(argv=None):
     parser.add_argument(
         "--from-files",
         action="store_true",
-        help="rewrite the README block from --out/<scale>/results.json, running "
-        "nothing (after a change to the block's wording)",
+        help="rewrite the tables, plots and README block from "
+        "--out/<scale>/results.json, running nothing (after a change to how "
+        "they are drawn)",
     )
     arguments = parser.parse_args(argv)
     scale = scales.current_scale()
     if arguments.from_files:
-        return rewrite_readme(arguments.out / scale.name, arguments.readme)
+        return rewrite_from_files(arguments.out / scale.name, arguments.readme)
     if arguments.readme:
         try:
             readme_blocks.check_block(arguments.readme, *markers(scale.name))
