@@ -63,7 +63,8 @@ course: $(VENV)/installed
 	$(BIN)/python -m tools.run_course
 
 ## make results: the models' results at the current scale, into data/results and the
-# README (trains what is not stored yet; at `cpu` about an hour from nothing).
+# README (trains what is not stored yet: at `cpu`, under an hour from nothing on
+# a 2-core CPU; the README block it writes gives its run's time).
 results: $(VENV)/installed
 	$(BIN)/python -m tools.results
 

@@ -44,8 +44,13 @@ def test_the_table_has_a_column_pair_per_measured_scale(tmp_path):
     )
     assert lines[2] == "| 1a: text | – | – | 6 s | – |"
     assert lines[3] == "| 2c: beam | 12 s | 800 MiB | 201 s | 1,536 MiB |"
-    assert lines[5].startswith("- `ci`: measured ") and "a CPU, 2 cores" in lines[5]
-    assert "COURSE_SCALE=cpu python -m tools.run_course --record" in lines[6]
+    # Totals over the lessons measured; the largest peak, not a sum.
+    assert lines[4] == (
+        "| all 2 lessons | 0.2 min (1 measured) | 800 MiB at most | "
+        "3.5 min (2 measured) | 1,536 MiB at most |"
+    )
+    assert lines[6].startswith("- `ci`: measured ") and "a CPU, 2 cores" in lines[6]
+    assert "COURSE_SCALE=cpu python -m tools.run_course --record" in lines[7]
 
 
 def test_a_table_with_nothing_measured_says_what_to_run(tmp_path):

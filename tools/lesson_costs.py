@@ -3,6 +3,8 @@ its kernel, recorded by `python -m tools.run_course --record`, kept in
 `data/results/<scale>/lessons.json`, and written into the README's lesson table
 (between `<!-- lessons:start -->` and `<!-- lessons:end -->`).
 
+    python -m tools.lesson_costs   # rewrite that table from the stored figures
+
 The time is the notebook's whole run on a fresh kernel, kernel start included.
 The memory is the kernel process's peak resident set (`VmHWM` in Linux's
 `/proc/<pid>/status`), sampled after every cell: it leaves out any process the
@@ -95,12 +97,21 @@ def table(results_root, sources):
             cells.append(f"{lesson['seconds']:,.0f} s")
             cells.append("–" if memory is None else f"{memory:,.0f} MiB")
         lines.append("| " + " | ".join(cells) + " |")
-    lines.append("")
+    stems = [pathlib.Path(source).stem for source in sources]
+    cells = [f"all {len(stems)} lessons"]
+    for figures in recorded.values():
+        measured = [figures[stem] for stem in stems if stem in figures]
+        memories = [m["peak_memory_mib"] for m in measured if m["peak_memory_mib"]]
+        seconds = sum(lesson["seconds"] for lesson in measured)
+        cells.append(f"{seconds / 60:,.1f} min ({len(measured)} measured)")
+        cells.append(f"{max(memories):,.0f} MiB at most" if memories else "–")
+    lines += ["| " + " | ".join(cells) + " |", ""]
     for scale, figures in recorded.items():
-        dates = sorted(lesson["date"][:10] for lesson in figures.values())
+        dates = sorted({lesson["date"][:10] for lesson in figures.values()})
         machine = next(iter(figures.values()))["machine"]
+        when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
         lines.append(
-            f"- `{scale}`: measured {dates[0]} to {dates[-1]} on "
+            f"- `{scale}`: measured {when} on "
             f"{machine['processor']}, {machine['cores']} cores, "
             f"{machine['memory_gib']} GiB; "
             f"`COURSE_SCALE={scale} python -m tools.run_course --record`."
@@ -111,3 +122,15 @@ def table(results_root, sources):
 def write_readme(readme, results_root, sources):
     """Rewrites the README's lesson table from the recorded figures."""
     readme_blocks.replace_block(readme, *MARKERS, table(results_root, sources))
+
+
+def main():
+    from tools.run_course import ROOT, lesson_sources  # run_course imports this
+
+    readme = ROOT / "README.md"
+    write_readme(readme, ROOT / "data" / "results", lesson_sources("lessons"))
+    print(f"rewrote the lesson table of {readme}")
+
+
+if __name__ == "__main__":
+    main()
