@@ -144,7 +144,7 @@ def collect(scale, retrain=False, verbose=2):
 
 
 def write_files(record, folder):
-    """`results.json`, the two CSV tables and the two plots, into `folder`."""
+    """`results.json`, the three CSV tables and the two plots, into `folder`."""
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(
